@@ -1,0 +1,66 @@
+// The core's public face for the N-API layer and the C++ tests. Free of torch headers on purpose:
+// files that include it compile in seconds.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/runtime_info.h"
+
+namespace ser {
+
+struct ModelOptions {
+  std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
+  int threads = 0;             // intra-op threads; 0 = keep the process setting (default: all cores)
+  int num_layers = 0;          // keep only the first N transformer layers; 0 = all
+};
+
+// One input: a file path, or samples at `sample_rate` Hz.
+struct AudioInput {
+  std::string path;
+  std::vector<float> samples;
+  double sample_rate = 0;
+};
+
+enum class OutputKind { Predictions, Embeddings, HiddenStates };
+
+struct ItemResult {
+  int64_t frames = 0;         // frames of the hidden states (HiddenStates)
+  std::vector<float> values;  // logits, pooled embedding, or frames x hidden_size
+};
+
+struct ModelDescription {
+  std::string model_type;
+  std::vector<std::string> architectures;
+  std::vector<std::string> labels;  // output names when there is a head
+  bool has_head = false;
+  int64_t hidden_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_parameters = 0;
+  int sampling_rate = 16000;
+  int64_t min_samples = 0;
+  std::string device;
+  std::vector<std::string> skipped_keys;  // checkpoint keys left out on purpose
+};
+
+class SerModel {
+ public:
+  // Reads config.json, preprocessor_config.json and the weights from a Hugging Face folder.
+  static std::shared_ptr<SerModel> load(const std::string& dir, const ModelOptions& options);
+  ~SerModel();
+
+  const ModelDescription& description() const;
+  // Decodes, prepares and runs `inputs` in batches of `batch_size` (sorted by length to keep
+  // padding small); results come back in input order.
+  std::vector<ItemResult> run(const std::vector<AudioInput>& inputs, OutputKind kind, int batch_size);
+  // Writes the model in Hugging Face layout (config.json, preprocessor_config.json, model.safetensors).
+  void save(const std::string& dir) const;
+
+ private:
+  SerModel();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ser

@@ -1,0 +1,235 @@
+#include "config/model_config.h"
+
+#include <algorithm>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "config/json_file.h"
+#include "error.h"
+
+namespace ser {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& source, const std::string& what) {
+  throw Error(ErrorCode::Config, source + ": " + what);
+}
+
+// Typed field readers: absent keys keep the default, present keys must have the right type.
+void get_int(const json& j, const char* key, int64_t& out, const std::string& src) {
+  if (!j.contains(key) || j[key].is_null()) return;
+  if (!j[key].is_number_integer()) bad(src, std::string("'") + key + "' must be an integer");
+  out = j[key].get<int64_t>();
+}
+void get_double(const json& j, const char* key, double& out, const std::string& src) {
+  if (!j.contains(key) || j[key].is_null()) return;
+  if (!j[key].is_number()) bad(src, std::string("'") + key + "' must be a number");
+  out = j[key].get<double>();
+}
+void get_bool(const json& j, const char* key, bool& out, const std::string& src) {
+  if (!j.contains(key) || j[key].is_null()) return;
+  if (!j[key].is_boolean()) bad(src, std::string("'") + key + "' must be true or false");
+  out = j[key].get<bool>();
+}
+void get_string(const json& j, const char* key, std::string& out, const std::string& src) {
+  if (!j.contains(key) || j[key].is_null()) return;
+  if (!j[key].is_string()) bad(src, std::string("'") + key + "' must be a string");
+  out = j[key].get<std::string>();
+}
+void get_int_list(const json& j, const char* key, std::vector<int64_t>& out, const std::string& src) {
+  if (!j.contains(key) || j[key].is_null()) return;
+  if (!j[key].is_array()) bad(src, std::string("'") + key + "' must be a list of integers");
+  out.clear();
+  for (const auto& v : j[key]) {
+    if (!v.is_number_integer()) bad(src, std::string("'") + key + "' must be a list of integers");
+    out.push_back(v.get<int64_t>());
+  }
+}
+
+const std::vector<std::string> kActivations{"gelu", "gelu_new", "relu", "swish", "silu", "tanh"};
+
+void validate(const ModelConfig& c, const std::string& src) {
+  auto positive = [&](int64_t v, const char* name) {
+    if (v <= 0) bad(src, std::string("'") + name + "' must be positive, got " + std::to_string(v));
+  };
+  positive(c.hidden_size, "hidden_size");
+  positive(c.num_hidden_layers, "num_hidden_layers");
+  positive(c.num_attention_heads, "num_attention_heads");
+  positive(c.intermediate_size, "intermediate_size");
+  positive(c.num_conv_pos_embeddings, "num_conv_pos_embeddings");
+  positive(c.num_conv_pos_embedding_groups, "num_conv_pos_embedding_groups");
+  if (c.hidden_size % c.num_attention_heads != 0)
+    bad(src, "hidden_size " + std::to_string(c.hidden_size) + " is not divisible by num_attention_heads " +
+                 std::to_string(c.num_attention_heads));
+  if (c.hidden_size % c.num_conv_pos_embedding_groups != 0)
+    bad(src, "hidden_size is not divisible by num_conv_pos_embedding_groups");
+  if (c.conv_dim.empty()) bad(src, "'conv_dim' is empty");
+  if (c.conv_dim.size() != c.conv_kernel.size() || c.conv_dim.size() != c.conv_stride.size())
+    bad(src, "conv_dim, conv_kernel and conv_stride have different lengths (" + std::to_string(c.conv_dim.size()) +
+                 ", " + std::to_string(c.conv_kernel.size()) + ", " + std::to_string(c.conv_stride.size()) + ")");
+  for (size_t i = 0; i < c.conv_dim.size(); ++i) {
+    positive(c.conv_dim[i], "conv_dim");
+    positive(c.conv_kernel[i], "conv_kernel");
+    positive(c.conv_stride[i], "conv_stride");
+  }
+  if (c.feat_extract_norm != "group" && c.feat_extract_norm != "layer")
+    bad(src, "'feat_extract_norm' must be \"group\" or \"layer\", got \"" + c.feat_extract_norm + "\"");
+  for (const auto* act : {&c.hidden_act, &c.feat_extract_activation})
+    if (std::find(kActivations.begin(), kActivations.end(), *act) == kActivations.end())
+      bad(src, "unsupported activation \"" + *act + "\"");
+  if (!(c.layer_norm_eps > 0)) bad(src, "'layer_norm_eps' must be positive");
+  for (double p : {c.hidden_dropout, c.attention_dropout, c.activation_dropout, c.feat_proj_dropout,
+                   c.final_dropout, c.layerdrop, c.mask_time_prob, c.mask_feature_prob})
+    if (!(p >= 0 && p <= 1)) bad(src, "dropout and masking probabilities must lie in [0, 1]");
+}
+
+}  // namespace
+
+int64_t ModelConfig::frames_for(int64_t samples) const {
+  int64_t len = samples;
+  for (size_t i = 0; i < conv_kernel.size(); ++i) {
+    if (len < conv_kernel[i]) return 0;
+    len = (len - conv_kernel[i]) / conv_stride[i] + 1;
+  }
+  return len;
+}
+
+int64_t ModelConfig::min_samples() const {
+  // Invert the conv arithmetic for one output frame.
+  int64_t len = 1;
+  for (size_t i = conv_kernel.size(); i-- > 0;) len = (len - 1) * conv_stride[i] + conv_kernel[i];
+  return len;
+}
+
+ModelConfig parse_model_config(const std::string& text, const std::string& src) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    bad(src, std::string("invalid JSON: ") + e.what());
+  }
+  if (!j.is_object()) bad(src, "expected a JSON object");
+  ModelConfig c;
+  get_string(j, "model_type", c.model_type, src);
+  if (c.model_type != "wav2vec2" && c.model_type != "hubert")
+    bad(src, "unknown model_type \"" + c.model_type + "\" (supported: wav2vec2, hubert)");
+  if (j.contains("architectures") && j["architectures"].is_array())
+    for (const auto& a : j["architectures"])
+      if (a.is_string()) c.architectures.push_back(a.get<std::string>());
+  get_int(j, "hidden_size", c.hidden_size, src);
+  get_int(j, "num_hidden_layers", c.num_hidden_layers, src);
+  get_int(j, "num_attention_heads", c.num_attention_heads, src);
+  get_int(j, "intermediate_size", c.intermediate_size, src);
+  get_int_list(j, "conv_dim", c.conv_dim, src);
+  get_int_list(j, "conv_kernel", c.conv_kernel, src);
+  get_int_list(j, "conv_stride", c.conv_stride, src);
+  get_bool(j, "conv_bias", c.conv_bias, src);
+  get_string(j, "feat_extract_norm", c.feat_extract_norm, src);
+  get_string(j, "feat_extract_activation", c.feat_extract_activation, src);
+  get_string(j, "hidden_act", c.hidden_act, src);
+  get_bool(j, "do_stable_layer_norm", c.do_stable_layer_norm, src);
+  get_int(j, "num_conv_pos_embeddings", c.num_conv_pos_embeddings, src);
+  get_int(j, "num_conv_pos_embedding_groups", c.num_conv_pos_embedding_groups, src);
+  get_double(j, "layer_norm_eps", c.layer_norm_eps, src);
+  get_bool(j, "feat_proj_layer_norm", c.feat_proj_layer_norm, src);
+  if (c.model_type == "wav2vec2") c.feat_proj_layer_norm = true;
+  bool pos_bn = false;
+  get_bool(j, "conv_pos_batch_norm", pos_bn, src);
+  if (pos_bn) bad(src, "'conv_pos_batch_norm' is not supported");
+  if (j.contains("adapter_attn_dim") && !j["adapter_attn_dim"].is_null()) bad(src, "'adapter_attn_dim' is not supported");
+  bool add_adapter = false;
+  get_bool(j, "add_adapter", add_adapter, src);
+  if (add_adapter) bad(src, "'add_adapter' is not supported");
+  get_double(j, "hidden_dropout", c.hidden_dropout, src);
+  get_double(j, "attention_dropout", c.attention_dropout, src);
+  get_double(j, "activation_dropout", c.activation_dropout, src);
+  get_double(j, "feat_proj_dropout", c.feat_proj_dropout, src);
+  get_double(j, "final_dropout", c.final_dropout, src);
+  get_double(j, "layerdrop", c.layerdrop, src);
+  get_bool(j, "apply_spec_augment", c.apply_spec_augment, src);
+  get_double(j, "mask_time_prob", c.mask_time_prob, src);
+  get_int(j, "mask_time_length", c.mask_time_length, src);
+  get_int(j, "mask_time_min_masks", c.mask_time_min_masks, src);
+  get_double(j, "mask_feature_prob", c.mask_feature_prob, src);
+  get_int(j, "mask_feature_length", c.mask_feature_length, src);
+  get_int(j, "mask_feature_min_masks", c.mask_feature_min_masks, src);
+  if (j.contains("id2label") && j["id2label"].is_object()) {
+    std::map<int64_t, std::string> by_index;
+    for (auto it = j["id2label"].begin(); it != j["id2label"].end(); ++it) {
+      int64_t idx = -1;
+      try {
+        size_t used = 0;
+        idx = std::stoll(it.key(), &used);
+        if (used != it.key().size()) idx = -1;
+      } catch (...) {
+      }
+      if (idx < 0 || !it.value().is_string()) bad(src, "'id2label' must map \"0\", \"1\", ... to names");
+      by_index[idx] = it.value().get<std::string>();
+    }
+    int64_t expect = 0;
+    for (auto& [idx, name] : by_index) {
+      if (idx != expect++) bad(src, "'id2label' indices must be 0..n-1");
+      c.labels.push_back(name);
+    }
+  }
+  validate(c, src);
+  return c;
+}
+
+ModelConfig read_model_config(const std::string& path) {
+  return parse_model_config(read_text_file(path, ErrorCode::Config), path);
+}
+
+std::string model_config_to_json(const ModelConfig& c) {
+  json j;
+  j["model_type"] = c.model_type;
+  j["architectures"] = c.architectures;
+  j["hidden_size"] = c.hidden_size;
+  j["num_hidden_layers"] = c.num_hidden_layers;
+  j["num_attention_heads"] = c.num_attention_heads;
+  j["intermediate_size"] = c.intermediate_size;
+  j["conv_dim"] = c.conv_dim;
+  j["conv_kernel"] = c.conv_kernel;
+  j["conv_stride"] = c.conv_stride;
+  j["num_feat_extract_layers"] = c.conv_dim.size();
+  j["conv_bias"] = c.conv_bias;
+  j["feat_extract_norm"] = c.feat_extract_norm;
+  j["feat_extract_activation"] = c.feat_extract_activation;
+  j["hidden_act"] = c.hidden_act;
+  j["do_stable_layer_norm"] = c.do_stable_layer_norm;
+  j["num_conv_pos_embeddings"] = c.num_conv_pos_embeddings;
+  j["num_conv_pos_embedding_groups"] = c.num_conv_pos_embedding_groups;
+  j["layer_norm_eps"] = c.layer_norm_eps;
+  if (c.model_type == "hubert") j["feat_proj_layer_norm"] = c.feat_proj_layer_norm;
+  j["hidden_dropout"] = c.hidden_dropout;
+  j["attention_dropout"] = c.attention_dropout;
+  j["activation_dropout"] = c.activation_dropout;
+  j["feat_proj_dropout"] = c.feat_proj_dropout;
+  j["final_dropout"] = c.final_dropout;
+  j["layerdrop"] = c.layerdrop;
+  j["apply_spec_augment"] = c.apply_spec_augment;
+  j["mask_time_prob"] = c.mask_time_prob;
+  j["mask_time_length"] = c.mask_time_length;
+  j["mask_time_min_masks"] = c.mask_time_min_masks;
+  j["mask_feature_prob"] = c.mask_feature_prob;
+  j["mask_feature_length"] = c.mask_feature_length;
+  j["mask_feature_min_masks"] = c.mask_feature_min_masks;
+  if (!c.labels.empty()) {
+    json id2label = json::object(), label2id = json::object();
+    for (size_t i = 0; i < c.labels.size(); ++i) {
+      id2label[std::to_string(i)] = c.labels[i];
+      label2id[c.labels[i]] = i;
+    }
+    j["id2label"] = id2label;
+    j["label2id"] = label2id;
+    j["num_labels"] = c.labels.size();
+    j["problem_type"] = "regression";
+    j["pooling_mode"] = "mean";
+  }
+  j["torch_dtype"] = "float32";
+  return j.dump(2);
+}
+
+}  // namespace ser

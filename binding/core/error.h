@@ -1,0 +1,35 @@
+// Typed errors of the core. The N-API layer maps each code to a JS error class.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace ser {
+
+enum class ErrorCode { Config, Checkpoint, Audio, Input, Device, Libtorch, Aborted, Io, NoHead };
+
+// Stable string codes shared with the TypeScript error classes.
+inline const char* error_code_name(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::Config: return "ERR_CONFIG";
+    case ErrorCode::Checkpoint: return "ERR_CHECKPOINT";
+    case ErrorCode::Audio: return "ERR_AUDIO";
+    case ErrorCode::Input: return "ERR_INPUT";
+    case ErrorCode::Device: return "ERR_DEVICE";
+    case ErrorCode::Aborted: return "ERR_ABORTED";
+    case ErrorCode::Io: return "ERR_IO";
+    case ErrorCode::NoHead: return "ERR_NO_HEAD";
+    case ErrorCode::Libtorch: break;
+  }
+  return "ERR_LIBTORCH";
+}
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+}  // namespace ser

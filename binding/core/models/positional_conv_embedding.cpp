@@ -1,0 +1,35 @@
+#include "models/positional_conv_embedding.h"
+
+#include <ATen/ATen.h>
+
+namespace ser::models {
+
+WeightNormConv1dImpl::WeightNormConv1dImpl(int64_t channels, int64_t kernel, int64_t groups)
+    : kernel_(kernel), groups_(groups) {
+  // Initialised as torch's Conv1d + weight_norm would be; loaded checkpoints overwrite it.
+  auto v = torch::empty({channels, channels / groups, kernel});
+  const double bound = 1.0 / std::sqrt(static_cast<double>(channels / groups * kernel));
+  v.uniform_(-bound, bound);
+  weight_v = register_parameter("weight_v", v);
+  weight_g = register_parameter("weight_g", at::norm_except_dim(v, 2, 2));
+  bias = register_parameter("bias", torch::empty({channels}).uniform_(-bound, bound));
+}
+
+torch::Tensor WeightNormConv1dImpl::weight() const { return at::_weight_norm(weight_v, weight_g, 2); }
+
+torch::Tensor WeightNormConv1dImpl::forward(const torch::Tensor& x) {
+  return at::conv1d(x, weight(), bias, /*stride=*/1, /*padding=*/kernel_ / 2, /*dilation=*/1, groups_);
+}
+
+PositionalConvEmbeddingImpl::PositionalConvEmbeddingImpl(const ModelConfig& c)
+    : trim_last_(c.num_conv_pos_embeddings % 2 == 0) {
+  conv = register_module("conv", WeightNormConv1d(c.hidden_size, c.num_conv_pos_embeddings, c.num_conv_pos_embedding_groups));
+}
+
+torch::Tensor PositionalConvEmbeddingImpl::forward(const torch::Tensor& hidden) {
+  auto x = conv(hidden.transpose(1, 2));
+  if (trim_last_) x = x.narrow(2, 0, x.size(2) - 1);
+  return at::gelu(x).transpose(1, 2);
+}
+
+}  // namespace ser::models

@@ -1,0 +1,31 @@
+#include "models/self_attention.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+namespace ser::models {
+
+SelfAttentionImpl::SelfAttentionImpl(int64_t hidden, int64_t heads, double dropout)
+    : heads_(heads), head_dim_(hidden / heads), dropout_(dropout) {
+  k_proj = register_module("k_proj", torch::nn::Linear(hidden, hidden));
+  v_proj = register_module("v_proj", torch::nn::Linear(hidden, hidden));
+  q_proj = register_module("q_proj", torch::nn::Linear(hidden, hidden));
+  out_proj = register_module("out_proj", torch::nn::Linear(hidden, hidden));
+}
+
+torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_mask) {
+  const int64_t B = x.size(0), T = x.size(1);
+  auto split = [&](const torch::Tensor& t) { return t.view({B, T, heads_, head_dim_}).transpose(1, 2); };
+  auto q = split(q_proj(x) * (1.0 / std::sqrt(static_cast<double>(head_dim_))));
+  auto k = split(k_proj(x));
+  auto v = split(v_proj(x));
+  auto scores = at::matmul(q, k.transpose(-1, -2));  // (B, heads, T, T)
+  if (key_mask.defined()) scores = scores + key_mask;
+  auto weights = at::softmax(scores, -1);
+  if (is_training() && dropout_ > 0) weights = at::dropout(weights, dropout_, true);
+  auto context = at::matmul(weights, v).transpose(1, 2).reshape({B, T, heads_ * head_dim_});
+  return out_proj(context);
+}
+
+}  // namespace ser::models

@@ -1,0 +1,52 @@
+#include "models/wav2vec2_backbone.h"
+
+#include <algorithm>
+#include <map>
+
+#include <ATen/ATen.h>
+
+namespace ser::models {
+
+Wav2Vec2BackboneImpl::Wav2Vec2BackboneImpl(const ModelConfig& c) : config_(c) {
+  feature_extractor = register_module("feature_extractor", ConvFeatureEncoder(c));
+  feature_projection = register_module("feature_projection", FeatureProjection(c));
+  encoder = register_module("encoder", TransformerEncoder(c));
+}
+
+torch::Tensor Wav2Vec2BackboneImpl::extract_features(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths,
+                                                     const std::vector<int64_t>& frames) {
+  const int64_t B = waveforms.size(0);
+  const int64_t max_len = *std::max_element(lengths.begin(), lengths.end());
+  const bool padded = std::any_of(lengths.begin(), lengths.end(), [&](int64_t n) { return n != max_len; });
+  // Layer-norm stacks normalise each frame alone, and a valid frame's receptive field holds only
+  // valid samples: the padded batch is exact. Group norm pools statistics over the whole time
+  // axis, padding included (HF's outputs move with padding), so items of equal length run together.
+  if (!padded || config_.feat_extract_norm == "layer") return feature_extractor(waveforms.narrow(1, 0, max_len));
+
+  const int64_t max_frames = *std::max_element(frames.begin(), frames.end());
+  auto out = at::zeros({B, max_frames, config_.conv_dim.back()}, waveforms.options());
+  std::map<int64_t, std::vector<int64_t>> by_length;
+  for (int64_t b = 0; b < B; ++b) by_length[lengths[b]].push_back(b);
+  for (auto& [len, items] : by_length) {
+    auto index = at::tensor(items, at::TensorOptions().dtype(at::kLong)).to(waveforms.device());
+    auto feats = feature_extractor(waveforms.index_select(0, index).narrow(1, 0, len));
+    out.narrow(1, 0, feats.size(1)).index_copy_(0, index, feats);
+  }
+  return out;
+}
+
+BackboneOutput Wav2Vec2BackboneImpl::forward(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) {
+  BackboneOutput out;
+  for (int64_t n : lengths) out.frames.push_back(config_.frames_for(n));
+  auto features = extract_features(waveforms, lengths, out.frames);
+  const int64_t T = features.size(1);
+  const bool padded = std::any_of(out.frames.begin(), out.frames.end(), [&](int64_t f) { return f != T; });
+  if (padded) {
+    auto frames = at::tensor(out.frames, at::TensorOptions().dtype(at::kLong)).to(waveforms.device());
+    out.frame_mask = at::arange(T, frames.options()).unsqueeze(0) < frames.unsqueeze(1);
+  }
+  out.hidden = encoder(feature_projection(features), out.frame_mask);
+  return out;
+}
+
+}  // namespace ser::models

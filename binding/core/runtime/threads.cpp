@@ -1,0 +1,48 @@
+#include "runtime/threads.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <malloc.h>
+#include <sched.h>
+
+namespace ser::runtime {
+namespace {
+std::atomic<int> g_threads{0};
+}
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+void set_thread_count(int n) { g_threads = n > 0 ? n : available_cores(); }
+
+int thread_count() {
+  int n = g_threads.load();
+  return n > 0 ? n : available_cores();
+}
+
+void apply_threads() {
+  const int n = thread_count();
+  if (at::get_num_threads() != n) at::set_num_threads(n);
+}
+
+void tune_process() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TOP_PAD, 64 << 20);
+  });
+}
+
+}  // namespace ser::runtime

@@ -1,0 +1,33 @@
+// Module entry: loadModel, runtimeInfo, setThreads, and the ModelHandle class.
+#include <napi.h>
+
+#include "api/ser_model.h"
+#include "convert.h"
+#include "model_handle.h"
+#include "runtime/threads.h"
+
+namespace ser_napi {
+namespace {
+
+Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
+  return from_runtime_info(info.Env(), ser::runtime::runtime_info());
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  ser::runtime::set_thread_count(info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0);
+  return Napi::Number::New(info.Env(), ser::runtime::thread_count());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ser::runtime::tune_process();
+  exports.Set("ModelHandle", ModelHandle::Define(env));
+  exports.Set("loadModel", Napi::Function::New(env, LoadModel, "loadModel"));
+  exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo, "runtimeInfo"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace ser_napi
+
+NODE_API_MODULE(ser_torch, ser_napi::Init)

@@ -1,0 +1,98 @@
+#include "convert.h"
+
+#include "errors.h"
+
+namespace ser_napi {
+namespace {
+
+[[noreturn]] void input_error(Napi::Env env, const std::string& msg) { throw make_error(env, "ERR_INPUT", msg); }
+
+Napi::Array strings(Napi::Env env, const std::vector<std::string>& v) {
+  auto arr = Napi::Array::New(env, v.size());
+  for (size_t i = 0; i < v.size(); ++i) arr.Set(i, Napi::String::New(env, v[i]));
+  return arr;
+}
+
+}  // namespace
+
+std::vector<ser::AudioInput> to_audio_inputs(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  if (!value.IsArray()) input_error(env, "inputs must be an array");
+  auto items = value.As<Napi::Array>();
+  std::vector<ser::AudioInput> out(items.Length());
+  for (uint32_t i = 0; i < items.Length(); ++i) {
+    Napi::Value item = items.Get(i);
+    if (item.IsString()) {
+      out[i].path = item.As<Napi::String>().Utf8Value();
+      if (out[i].path.empty()) input_error(env, "input " + std::to_string(i) + ": empty path");
+      continue;
+    }
+    if (!item.IsObject()) input_error(env, "input " + std::to_string(i) + ": expected a path or { samples, sampleRate }");
+    auto obj = item.As<Napi::Object>();
+    Napi::Value samples = obj.Get("samples");
+    if (!samples.IsTypedArray() || samples.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      input_error(env, "input " + std::to_string(i) + ": samples must be a Float32Array");
+    auto arr = samples.As<Napi::Float32Array>();
+    out[i].samples.assign(arr.Data(), arr.Data() + arr.ElementLength());
+    Napi::Value rate = obj.Get("sampleRate");
+    if (!rate.IsNumber()) input_error(env, "input " + std::to_string(i) + ": sampleRate must be a number");
+    out[i].sample_rate = rate.As<Napi::Number>().DoubleValue();
+  }
+  return out;
+}
+
+ser::ModelOptions to_model_options(const Napi::Value& value) {
+  ser::ModelOptions o;
+  if (!value.IsObject()) return o;
+  auto obj = value.As<Napi::Object>();
+  if (obj.Get("device").IsString()) o.device = obj.Get("device").As<Napi::String>().Utf8Value();
+  if (obj.Get("threads").IsNumber()) o.threads = obj.Get("threads").As<Napi::Number>().Int32Value();
+  if (obj.Get("numLayers").IsNumber()) o.num_layers = obj.Get("numLayers").As<Napi::Number>().Int32Value();
+  return o;
+}
+
+Napi::Object from_description(Napi::Env env, const ser::ModelDescription& d) {
+  auto o = Napi::Object::New(env);
+  o.Set("modelType", d.model_type);
+  o.Set("architectures", strings(env, d.architectures));
+  o.Set("labels", strings(env, d.labels));
+  o.Set("hasHead", d.has_head);
+  o.Set("hiddenSize", static_cast<double>(d.hidden_size));
+  o.Set("numLayers", static_cast<double>(d.num_layers));
+  o.Set("numParameters", static_cast<double>(d.num_parameters));
+  o.Set("sampleRate", d.sampling_rate);
+  o.Set("minSamples", static_cast<double>(d.min_samples));
+  o.Set("device", d.device);
+  o.Set("skippedKeys", strings(env, d.skipped_keys));
+  return o;
+}
+
+Napi::Object from_runtime_info(Napi::Env env, const ser::runtime::RuntimeInfo& info) {
+  auto o = Napi::Object::New(env);
+  o.Set("torchVersion", info.torch_version);
+  o.Set("cudaAvailable", info.cuda_available);
+  o.Set("cudaDevices", info.cuda_devices);
+  o.Set("threads", info.threads);
+  o.Set("cores", info.cores);
+  o.Set("blas", info.blas);
+  o.Set("blasLibrary", info.blas_library);
+  o.Set("parallelBackend", info.parallel_backend);
+  return o;
+}
+
+Napi::Object from_results(Napi::Env env, const std::vector<ser::ItemResult>& results) {
+  auto values = Napi::Array::New(env, results.size());
+  auto frames = Napi::Array::New(env, results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    auto arr = Napi::Float32Array::New(env, results[i].values.size());
+    std::copy(results[i].values.begin(), results[i].values.end(), arr.Data());
+    values.Set(i, arr);
+    frames.Set(i, Napi::Number::New(env, static_cast<double>(results[i].frames)));
+  }
+  auto o = Napi::Object::New(env);
+  o.Set("values", values);
+  o.Set("frames", frames);
+  return o;
+}
+
+}  // namespace ser_napi

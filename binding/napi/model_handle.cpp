@@ -1,0 +1,128 @@
+#include "model_handle.h"
+
+#include "convert.h"
+#include "errors.h"
+#include "promise_worker.h"
+
+namespace ser_napi {
+namespace {
+
+class LoadWorker : public PromiseWorker {
+ public:
+  LoadWorker(Napi::Env env, std::string dir, ser::ModelOptions options)
+      : PromiseWorker(env), dir_(std::move(dir)), options_(std::move(options)) {}
+  void Work() override { model_ = ser::SerModel::load(dir_, options_); }
+  Napi::Value Result(Napi::Env env) override { return ModelHandle::Wrap(env, model_); }
+
+ private:
+  std::string dir_;
+  ser::ModelOptions options_;
+  std::shared_ptr<ser::SerModel> model_;
+};
+
+class RunWorker : public PromiseWorker {
+ public:
+  RunWorker(Napi::Env env, std::shared_ptr<ser::SerModel> model, std::vector<ser::AudioInput> inputs,
+            ser::OutputKind kind, int batch)
+      : PromiseWorker(env), model_(std::move(model)), inputs_(std::move(inputs)), kind_(kind), batch_(batch) {}
+  void Work() override {
+    results_ = model_->run(inputs_, kind_, batch_);
+    inputs_.clear();
+  }
+  Napi::Value Result(Napi::Env env) override { return from_results(env, results_); }
+
+ private:
+  std::shared_ptr<ser::SerModel> model_;
+  std::vector<ser::AudioInput> inputs_;
+  ser::OutputKind kind_;
+  int batch_;
+  std::vector<ser::ItemResult> results_;
+};
+
+class SaveWorker : public PromiseWorker {
+ public:
+  SaveWorker(Napi::Env env, std::shared_ptr<ser::SerModel> model, std::string dir)
+      : PromiseWorker(env), model_(std::move(model)), dir_(std::move(dir)) {}
+  void Work() override { model_->save(dir_); }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  std::shared_ptr<ser::SerModel> model_;
+  std::string dir_;
+};
+
+Napi::FunctionReference& constructor() {
+  static Napi::FunctionReference ref;
+  return ref;
+}
+
+}  // namespace
+
+Napi::Function ModelHandle::Define(Napi::Env env) {
+  Napi::Function fn = DefineClass(env, "ModelHandle",
+                                  {InstanceMethod("describe", &ModelHandle::Describe), InstanceMethod("run", &ModelHandle::Run),
+                                   InstanceMethod("save", &ModelHandle::Save), InstanceMethod("dispose", &ModelHandle::Dispose)});
+  constructor() = Napi::Persistent(fn);
+  constructor().SuppressDestruct();
+  return fn;
+}
+
+Napi::Object ModelHandle::Wrap(Napi::Env env, std::shared_ptr<ser::SerModel> model) {
+  Napi::Object obj = constructor().New({});
+  Unwrap(obj)->model_ = std::move(model);
+  return obj;
+}
+
+ModelHandle::ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelHandle>(info) {}
+
+std::shared_ptr<ser::SerModel> ModelHandle::model(Napi::Env env) const {
+  if (!model_) throw make_error(env, "ERR_DISPOSED", "the model has been disposed");
+  return model_;
+}
+
+Napi::Value ModelHandle::Describe(const Napi::CallbackInfo& info) {
+  return from_description(info.Env(), model(info.Env())->description());
+}
+
+Napi::Value ModelHandle::Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto m = model(env);
+  auto inputs = to_audio_inputs(info[0]);
+  const std::string kind = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  ser::OutputKind k;
+  if (kind == "predict") k = ser::OutputKind::Predictions;
+  else if (kind == "embed") k = ser::OutputKind::Embeddings;
+  else if (kind == "hidden") k = ser::OutputKind::HiddenStates;
+  else throw make_error(env, "ERR_INPUT", "unknown output kind \"" + kind + "\"");
+  const int batch = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 1;
+  auto* worker = new RunWorker(env, std::move(m), std::move(inputs), k, batch);
+  auto promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value ModelHandle::Save(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto m = model(env);
+  if (!info[0].IsString()) throw make_error(env, "ERR_INPUT", "save(dir): dir must be a string");
+  auto* worker = new SaveWorker(env, std::move(m), info[0].As<Napi::String>().Utf8Value());
+  auto promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value ModelHandle::Dispose(const Napi::CallbackInfo& info) {
+  model_.reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw make_error(env, "ERR_INPUT", "loadModel(dir): dir must be a string");
+  auto* worker = new LoadWorker(env, info[0].As<Napi::String>().Utf8Value(), to_model_options(info[1]));
+  auto promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace ser_napi

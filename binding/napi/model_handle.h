@@ -1,0 +1,31 @@
+// The JS-side handle of a loaded model. Workers hold their own shared_ptr, so dispose() while
+// a call runs frees the model only when that call ends.
+#pragma once
+#include <memory>
+
+#include <napi.h>
+
+#include "api/ser_model.h"
+
+namespace ser_napi {
+
+class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  static Napi::Object Wrap(Napi::Env env, std::shared_ptr<ser::SerModel> model);
+  explicit ModelHandle(const Napi::CallbackInfo& info);
+
+ private:
+  std::shared_ptr<ser::SerModel> model(Napi::Env env) const;  // throws once disposed
+  Napi::Value Describe(const Napi::CallbackInfo& info);
+  Napi::Value Run(const Napi::CallbackInfo& info);   // (inputs, kind, batchSize) -> Promise
+  Napi::Value Save(const Napi::CallbackInfo& info);  // (dir) -> Promise
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<ser::SerModel> model_;
+};
+
+// loadModel(dir, options) -> Promise<ModelHandle>
+Napi::Value LoadModel(const Napi::CallbackInfo& info);
+
+}  // namespace ser_napi

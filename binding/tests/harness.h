@@ -1,0 +1,81 @@
+// A minimal test harness for the plain C++ test executable (no Node, no gtest dependency).
+#pragma once
+#include <cmath>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ser_test {
+
+struct TestCase {
+  std::string name;
+  std::function<void()> body;
+};
+
+inline std::vector<TestCase>& registry() {
+  static std::vector<TestCase> tests;
+  return tests;
+}
+
+// Folder of committed fixtures, passed as argv[1] by ctest.
+inline std::string& fixtures_dir() {
+  static std::string dir;
+  return dir;
+}
+
+struct Registrar {
+  Registrar(const char* name, std::function<void()> body) { registry().push_back({name, std::move(body)}); }
+};
+
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace ser_test
+
+#define SER_CONCAT2(a, b) a##b
+#define SER_CONCAT(a, b) SER_CONCAT2(a, b)
+#define TEST_CASE(name)                                                              \
+  static void SER_CONCAT(ser_test_fn_, __LINE__)();                                  \
+  static ser_test::Registrar SER_CONCAT(ser_test_reg_, __LINE__)(name, SER_CONCAT(ser_test_fn_, __LINE__)); \
+  static void SER_CONCAT(ser_test_fn_, __LINE__)()
+
+#define CHECK(cond)                                                                   \
+  do {                                                                                \
+    if (!(cond)) {                                                                    \
+      std::ostringstream os_;                                                         \
+      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed";              \
+      throw ser_test::Failure(os_.str());                                             \
+    }                                                                                 \
+  } while (0)
+
+#define CHECK_NEAR(a, b, tol)                                                         \
+  do {                                                                                \
+    double a_ = (a), b_ = (b);                                                        \
+    if (!(std::fabs(a_ - b_) <= (tol))) {                                             \
+      std::ostringstream os_;                                                         \
+      os_ << __FILE__ << ":" << __LINE__ << ": " #a " = " << a_ << ", " #b " = " << b_ \
+          << ", tolerance " << (tol);                                                 \
+      throw ser_test::Failure(os_.str());                                             \
+    }                                                                                 \
+  } while (0)
+
+// Runs `expr` and checks it throws ser::Error with the given code.
+#define CHECK_THROWS_CODE(expr, code_)                                                \
+  do {                                                                                \
+    bool thrown_ = false;                                                             \
+    try {                                                                             \
+      (void)(expr);                                                                   \
+    } catch (const ser::Error& e_) {                                                  \
+      thrown_ = true;                                                                 \
+      if (e_.code() != (code_)) {                                                     \
+        std::ostringstream os_;                                                       \
+        os_ << __FILE__ << ":" << __LINE__ << ": wrong code " << ser::error_code_name(e_.code()) \
+            << ": " << e_.what();                                                     \
+        throw ser_test::Failure(os_.str());                                           \
+      }                                                                               \
+    }                                                                                 \
+    if (!thrown_) throw ser_test::Failure(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": no ser::Error from " #expr); \
+  } while (0)

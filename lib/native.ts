@@ -1,0 +1,83 @@
+// Loads the addon once. Process-level OpenMP settings must be in the environment before libgomp
+// starts, i.e. before the addon (and libtorch) is loaded.
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { AddonError } from './errors';
+
+export interface NativeDescription {
+  modelType: string;
+  architectures: string[];
+  labels: string[];
+  hasHead: boolean;
+  hiddenSize: number;
+  numLayers: number;
+  numParameters: number;
+  sampleRate: number;
+  minSamples: number;
+  device: string;
+  skippedKeys: string[];
+}
+
+export interface NativeRuntimeInfo {
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDevices: number;
+  threads: number;
+  cores: number;
+  blas: string;
+  blasLibrary: string;
+  parallelBackend: string;
+}
+
+export type NativeInput = string | { samples: Float32Array; sampleRate: number };
+
+export interface NativeResults {
+  values: Float32Array[];
+  frames: number[];
+}
+
+export interface NativeModelHandle {
+  describe(): NativeDescription;
+  run(inputs: NativeInput[], kind: 'predict' | 'embed' | 'hidden', batchSize: number): Promise<NativeResults>;
+  save(dir: string): Promise<void>;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  loadModel(dir: string, options: { device?: string; threads?: number; numLayers?: number }): Promise<NativeModelHandle>;
+  runtimeInfo(): NativeRuntimeInfo;
+  setThreads(n: number): number;
+}
+
+let addon: NativeAddon | undefined;
+
+/** The package folder: lib/ when run from source (tests), dist/lib/ when compiled. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) return path.join(__dirname, '..');
+    dir = up;
+  }
+  return dir;
+}
+
+export function nativeAddon(): NativeAddon {
+  if (addon) return addon;
+  // Idle OpenMP workers that spin steal the cores that OpenBLAS's own pool needs (measured 2x
+  // slower here). Users who set these themselves keep their values.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  const root = packageRoot();
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    addon = require('node-gyp-build')(root) as NativeAddon;
+  } catch (cause) {
+    throw new AddonError(
+      `ser-torch: the native addon could not be loaded (${(cause as Error).message}). ` +
+        'Run `npm rebuild ser-torch` with libtorch installed (see README).',
+      { cause },
+    );
+  }
+  return addon;
+}
