@@ -8,14 +8,14 @@
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
 
+#include "api/model_folder.h"
 #include "api/torch_errors.h"
 #include "audio/audio_file.h"
-#include "config/json_file.h"
 #include "config/model_config.h"
 #include "config/preprocessor_config.h"
 #include "error.h"
-#include "io/checkpoint_loader.h"
 #include "models/emotion_model.h"
+#include "preprocess/pad_batch.h"
 #include "preprocess/waveform.h"
 #include "runtime/device.h"
 #include "runtime/threads.h"
@@ -38,15 +38,6 @@ struct SerModel::Impl {
   }
 };
 
-namespace {
-
-bool wants_head(const ModelConfig& c, const io::NamedTensors& tensors) {
-  for (const auto& a : c.architectures)
-    if (a.find("ForSpeechClassification") != std::string::npos || a == "EmotionModel") return true;
-  return tensors.count("classifier.dense.weight") > 0;
-}
-
-}  // namespace
 
 SerModel::SerModel() : impl_(std::make_unique<Impl>()) {}
 SerModel::~SerModel() = default;
@@ -58,30 +49,20 @@ std::shared_ptr<SerModel> SerModel::load(const std::string& dir, const ModelOpti
     Impl& m = *self->impl_;
     m.device = runtime::parse_device(options.device);  // first: a bad device fails before any I/O
     m.threads = options.threads;
-    m.config = read_model_config(dir + "/config.json");
-    m.pre = read_preprocessor_config(dir + "/preprocessor_config.json");
-    const int64_t layers_in_checkpoint = m.config.num_hidden_layers;
-    if (options.num_layers < 0 || options.num_layers > layers_in_checkpoint)
-      throw Error(ErrorCode::Config, "numLayers " + std::to_string(options.num_layers) + " is outside 1.." +
-                                         std::to_string(layers_in_checkpoint));
-    if (options.num_layers > 0) m.config.num_hidden_layers = options.num_layers;
-
-    auto tensors = io::read_checkpoint_dir(dir);
-    const bool head = wants_head(m.config, tensors);
-    // Only an explicit numLayers drops layers; a config that disagrees with its checkpoint is an error.
-    io::KeyMapping mapping{m.config.base_prefix(), options.num_layers > 0 ? options.num_layers : -1};
-    m.description.skipped_keys = io::normalise_keys(tensors, mapping);
-    m.model = models::EmotionModel(m.config, head);
-    io::load_state(*m.model, tensors, dir);
-    tensors.clear();
+    ModelFolder folder = load_model_folder(dir, options.num_layers, /*ensure_head=*/false);
+    m.config = folder.config;
+    m.pre = folder.pre;
+    m.model = folder.model;
+    m.description.skipped_keys = folder.skipped_keys;
     m.model->eval();
     m.model->to(m.device);
+    const bool head = m.model->has_head();
 
     auto& d = m.description;
     d.model_type = m.config.model_type;
     d.architectures = m.config.architectures;
     d.has_head = head;
-    if (head) d.labels = m.config.labels.empty() ? std::vector<std::string>{"arousal", "dominance", "valence"} : m.config.labels;
+    if (head) d.labels = m.config.labels;
     d.hidden_size = m.config.hidden_size;
     d.num_layers = m.config.num_hidden_layers;
     for (const auto& p : m.model->parameters()) d.num_parameters += p.numel();
@@ -117,18 +98,11 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
     for (size_t start = 0; start < order.size(); start += batch_size) {
       const size_t end = std::min(order.size(), start + static_cast<size_t>(batch_size));
       const int64_t B = static_cast<int64_t>(end - start);
-      int64_t max_len = 0;
+      std::vector<const std::vector<float>*> items;
+      for (size_t k = start; k < end; ++k) items.push_back(&waves[order[k]]);
       std::vector<int64_t> lengths;
-      for (size_t k = start; k < end; ++k) {
-        lengths.push_back(static_cast<int64_t>(waves[order[k]].size()));
-        max_len = std::max(max_len, lengths.back());
-      }
-      auto batch = at::zeros({B, max_len}, at::kFloat);
-      for (int64_t b = 0; b < B; ++b) {
-        auto& w = waves[order[start + b]];
-        std::copy(w.begin(), w.end(), batch[b].data_ptr<float>());
-        std::vector<float>().swap(w);
-      }
+      auto batch = preprocess::pad_batch(items, lengths);
+      for (size_t k = start; k < end; ++k) std::vector<float>().swap(waves[order[k]]);
       auto out = m.model->forward(batch.to(m.device), lengths);
       at::Tensor values = kind == OutputKind::Predictions ? out.logits
                           : kind == OutputKind::Embeddings ? out.pooled
@@ -151,16 +125,7 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
 void SerModel::save(const std::string& dir) const {
   with_torch_errors([&] {
     const Impl& m = *impl_;
-    ModelConfig config = m.config;
-    if (m.model->has_head()) {
-      config.architectures = {"Wav2Vec2ForSpeechClassification"};
-      config.labels = m.description.labels;
-    }
-    io::NamedTensors tensors;
-    for (const auto& p : m.model->named_parameters()) tensors.emplace(p.key(), p.value().detach().to(at::kCPU));
-    io::write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
-    write_text_file_atomic(dir + "/config.json", model_config_to_json(config));
-    write_text_file_atomic(dir + "/preprocessor_config.json", preprocessor_config_to_json(m.pre));
+    save_model_folder(const_cast<models::EmotionModel&>(m.model), m.config, m.pre, dir);
     return 0;
   });
 }

@@ -27,7 +27,13 @@ bool is_training_only(const std::string& key, const std::string& prefix) {
                                               "label_embs_concat", "dropout_features."};
   for (const auto& h : heads)
     if (starts_with(key, h) || starts_with(key, prefix + h)) return true;
-  return key == prefix + "masked_spec_embed" || key == "masked_spec_embed";
+  return false;
+}
+
+bool listed(const std::vector<std::string>& list, const std::string& key) {
+  for (const auto& entry : list)
+    if (key == entry || (!entry.empty() && entry.back() == '.' && starts_with(key, entry))) return true;
+  return false;
 }
 
 std::string list_names(const std::vector<std::string>& names) {
@@ -78,15 +84,16 @@ std::vector<std::string> normalise_keys(NamedTensors& tensors, const KeyMapping&
   return skipped;
 }
 
-void load_state(torch::nn::Module& module, const NamedTensors& tensors, const std::string& source) {
+std::vector<std::string> load_state(torch::nn::Module& module, const NamedTensors& tensors, const std::string& source,
+                                    const LoadPolicy& policy) {
   auto params = module.named_parameters(/*recurse=*/true);
   auto buffers = module.named_buffers(/*recurse=*/true);
-  std::vector<std::string> missing, unexpected;
+  std::vector<std::string> missing, unexpected, absent_optional;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
   auto visit = [&](const std::string& key, torch::Tensor& target) {
     auto it = tensors.find(key);
     if (it == tensors.end()) {
-      missing.push_back(key);
+      (listed(policy.optional, key) ? absent_optional : missing).push_back(key);
       return;
     }
     if (it->second.sizes() != target.sizes())
@@ -97,7 +104,7 @@ void load_state(torch::nn::Module& module, const NamedTensors& tensors, const st
   for (auto& p : params) visit(p.key(), p.value());
   for (auto& b : buffers) visit(b.key(), b.value());
   for (auto& [key, t] : tensors)
-    if (!params.contains(key) && !buffers.contains(key)) unexpected.push_back(key);
+    if (!params.contains(key) && !buffers.contains(key) && !listed(policy.ignorable, key)) unexpected.push_back(key);
   if (!missing.empty() || !unexpected.empty()) {
     std::string msg = source + ": checkpoint does not match the model.";
     if (!missing.empty()) msg += " Missing keys: " + list_names(missing) + ".";
@@ -106,6 +113,7 @@ void load_state(torch::nn::Module& module, const NamedTensors& tensors, const st
   }
   torch::NoGradGuard no_grad;
   for (auto& [target, value] : copies) target.copy_(value);
+  return absent_optional;
 }
 
 }  // namespace ser::io

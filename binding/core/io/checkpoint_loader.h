@@ -23,7 +23,16 @@ struct KeyMapping {
 // prefix to bare backbone keys. Returns the keys that were skipped on purpose.
 std::vector<std::string> normalise_keys(NamedTensors& tensors, const KeyMapping& mapping);
 
-// Copies `tensors` into the module's parameters and buffers; strict about names and shapes.
-void load_state(torch::nn::Module& module, const NamedTensors& tensors, const std::string& source);
+// Keys that may be absent from a checkpoint (kept as initialised: masked_spec_embed, a new
+// head) and keys that may be present without a place in the model (skipped).
+struct LoadPolicy {
+  std::vector<std::string> optional;
+  std::vector<std::string> ignorable;
+};
+
+// Copies `tensors` into the module's parameters and buffers; strict about names and shapes
+// apart from the policy's lists. Returns the names of optional parameters that were absent.
+std::vector<std::string> load_state(torch::nn::Module& module, const NamedTensors& tensors, const std::string& source,
+                                    const LoadPolicy& policy = {});
 
 }  // namespace ser::io

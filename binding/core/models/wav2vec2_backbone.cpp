@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "models/spec_augment.h"
 
 namespace ser::models {
 
@@ -11,6 +15,31 @@ Wav2Vec2BackboneImpl::Wav2Vec2BackboneImpl(const ModelConfig& c) : config_(c) {
   feature_extractor = register_module("feature_extractor", ConvFeatureEncoder(c));
   feature_projection = register_module("feature_projection", FeatureProjection(c));
   encoder = register_module("encoder", TransformerEncoder(c));
+  // HF creates it exactly when masking is configured (and then checkpoints carry it).
+  if (c.mask_time_prob > 0 || c.mask_feature_prob > 0)
+    masked_spec_embed = register_parameter("masked_spec_embed", torch::empty({c.hidden_size}).uniform_());
+}
+
+void Wav2Vec2BackboneImpl::freeze_feature_encoder(bool frozen) {
+  frozen_encoder_ = frozen;
+  for (auto& p : feature_extractor->parameters()) p.set_requires_grad(!frozen);
+}
+
+torch::Tensor Wav2Vec2BackboneImpl::mask_hidden_states(torch::Tensor hidden, const std::vector<int64_t>& frames) {
+  const auto& c = config_;
+  if (!is_training() || !c.apply_spec_augment) return hidden;
+  const int64_t B = hidden.size(0), T = hidden.size(1), H = hidden.size(2);
+  if (c.mask_time_prob > 0 && masked_spec_embed.defined()) {
+    auto mask = compute_span_mask(B, T, frames, c.mask_time_prob, c.mask_time_length, c.mask_time_min_masks)
+                    .to(hidden.device()).unsqueeze(-1);
+    hidden = at::where(mask, masked_spec_embed.to(hidden.dtype()).view({1, 1, H}), hidden);
+  }
+  if (c.mask_feature_prob > 0) {
+    auto mask = compute_span_mask(B, H, std::vector<int64_t>(B, H), c.mask_feature_prob, c.mask_feature_length,
+                                  c.mask_feature_min_masks).to(hidden.device()).unsqueeze(1);
+    hidden = hidden.masked_fill(mask, 0);
+  }
+  return hidden;
 }
 
 torch::Tensor Wav2Vec2BackboneImpl::extract_features(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths,
@@ -21,6 +50,9 @@ torch::Tensor Wav2Vec2BackboneImpl::extract_features(const torch::Tensor& wavefo
   // Layer-norm stacks normalise each frame alone, and a valid frame's receptive field holds only
   // valid samples: the padded batch is exact. Group norm pools statistics over the whole time
   // axis, padding included (HF's outputs move with padding), so items of equal length run together.
+  // A frozen encoder runs without autograd: no graph, no activations kept for backward.
+  std::unique_ptr<torch::NoGradGuard> no_grad;
+  if (frozen_encoder_) no_grad = std::make_unique<torch::NoGradGuard>();
   if (!padded || config_.feat_extract_norm == "layer") return feature_extractor(waveforms.narrow(1, 0, max_len));
 
   const int64_t max_frames = *std::max_element(frames.begin(), frames.end());
@@ -45,7 +77,7 @@ BackboneOutput Wav2Vec2BackboneImpl::forward(const torch::Tensor& waveforms, con
     auto frames = at::tensor(out.frames, at::TensorOptions().dtype(at::kLong)).to(waveforms.device());
     out.frame_mask = at::arange(T, frames.options()).unsqueeze(0) < frames.unsqueeze(1);
   }
-  out.hidden = encoder(feature_projection(features), out.frame_mask);
+  out.hidden = encoder(mask_hidden_states(feature_projection(features), out.frames), out.frame_mask);
   return out;
 }
 

@@ -24,6 +24,9 @@ class Wav2Vec2BackboneImpl : public torch::nn::Module {
   // waveforms (B, L) right-padded with zeros; lengths[b] valid samples of item b.
   BackboneOutput forward(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths);
   const ModelConfig& config() const { return config_; }
+  // HF's freeze_feature_encoder: no gradients into (or through) the conv stack.
+  void freeze_feature_encoder(bool frozen);
+  bool has_masked_spec_embed() const { return masked_spec_embed.defined(); }
 
   ConvFeatureEncoder feature_extractor{nullptr};
   FeatureProjection feature_projection{nullptr};
@@ -33,7 +36,11 @@ class Wav2Vec2BackboneImpl : public torch::nn::Module {
   // Runs the conv stack so that each item's frames do not depend on the batch (see .cpp).
   torch::Tensor extract_features(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths,
                                  const std::vector<int64_t>& frames);
+  // SpecAugment in training mode (time spans -> masked_spec_embed, feature channels -> 0).
+  torch::Tensor mask_hidden_states(torch::Tensor hidden, const std::vector<int64_t>& frames);
   ModelConfig config_;
+  torch::Tensor masked_spec_embed;  // registered only when the config masks anything
+  bool frozen_encoder_ = false;
 };
 TORCH_MODULE(Wav2Vec2Backbone);
 

@@ -1,0 +1,60 @@
+#include "api/model_folder.h"
+
+#include "config/json_file.h"
+#include "error.h"
+#include "io/checkpoint_loader.h"
+
+namespace ser {
+namespace {
+
+bool wants_head(const ModelConfig& c, const io::NamedTensors& tensors) {
+  for (const auto& a : c.architectures)
+    if (a.find("ForSpeechClassification") != std::string::npos || a == "EmotionModel") return true;
+  return tensors.count("classifier.dense.weight") > 0;
+}
+
+}  // namespace
+
+ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensure_head,
+                              const std::function<void(ModelConfig&)>& adjust) {
+  ModelFolder f;
+  f.config = read_model_config(dir + "/config.json");
+  if (adjust) adjust(f.config);
+  f.pre = read_preprocessor_config(dir + "/preprocessor_config.json");
+  if (num_layers < 0 || num_layers > f.config.num_hidden_layers)
+    throw Error(ErrorCode::Config, "numLayers " + std::to_string(num_layers) + " is outside 1.." +
+                                       std::to_string(f.config.num_hidden_layers));
+  if (num_layers > 0) f.config.num_hidden_layers = num_layers;
+
+  auto tensors = io::read_checkpoint_dir(dir);
+  const bool has_head = wants_head(f.config, tensors);
+  f.new_head = ensure_head && !has_head;
+  if ((has_head || ensure_head) && f.config.labels.empty()) f.config.labels = {"arousal", "dominance", "valence"};
+  // Only an explicit numLayers drops layers; a config that disagrees with its checkpoint is an error.
+  io::KeyMapping mapping{f.config.base_prefix(), num_layers > 0 ? num_layers : -1};
+  f.skipped_keys = io::normalise_keys(tensors, mapping);
+  f.model = models::EmotionModel(f.config, has_head || ensure_head);
+
+  io::LoadPolicy policy;
+  const std::string spec_embed = f.config.base_prefix() + "masked_spec_embed";
+  policy.optional.push_back(spec_embed);  // only pre-training checkpoints always carry it
+  if (f.new_head) policy.optional.push_back("classifier.");
+  if (!f.model->backbone->has_masked_spec_embed()) policy.ignorable.push_back(spec_embed);
+  if (tensors.count(spec_embed) && !f.model->backbone->has_masked_spec_embed()) f.skipped_keys.push_back(spec_embed);
+  io::load_state(*f.model, tensors, dir, policy);
+  return f;
+}
+
+void save_model_folder(models::EmotionModel& model, const ModelConfig& config_in, const PreprocessorConfig& pre,
+                       const std::string& dir) {
+  ModelConfig config = config_in;
+  if (model->has_head()) config.architectures = {"Wav2Vec2ForSpeechClassification"};
+  io::NamedTensors tensors;
+  for (const auto& p : model->named_parameters()) tensors.emplace(p.key(), p.value().detach().to(at::kCPU).contiguous());
+  for (const auto& b : model->named_buffers()) tensors.emplace(b.key(), b.value().detach().to(at::kCPU).contiguous());
+  io::write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  write_text_file_atomic(dir + "/config.json", model_config_to_json(config));
+  write_text_file_atomic(dir + "/preprocessor_config.json", preprocessor_config_to_json(pre));
+}
+
+}  // namespace ser

@@ -1,0 +1,32 @@
+// A model folder in Hugging Face layout <-> an EmotionModel with its configs. Shared by
+// inference (SerModel) and training (which may add a fresh head to a backbone).
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/model_config.h"
+#include "config/preprocessor_config.h"
+#include "models/emotion_model.h"
+
+namespace ser {
+
+struct ModelFolder {
+  ModelConfig config;
+  PreprocessorConfig pre;
+  models::EmotionModel model{nullptr};
+  std::vector<std::string> skipped_keys;  // in the checkpoint, left out on purpose
+  bool new_head = false;                  // the head was created, not loaded
+};
+
+// num_layers > 0 keeps the first N transformer layers. ensure_head adds a freshly initialised
+// head (labels arousal, dominance, valence) when the checkpoint has none.
+// `adjust` may change training-time fields of the config (dropouts, masking) before the model is built.
+ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensure_head,
+                              const std::function<void(ModelConfig&)>& adjust = {});
+
+// Writes config.json, preprocessor_config.json and model.safetensors into `dir` (each atomically).
+void save_model_folder(models::EmotionModel& model, const ModelConfig& config, const PreprocessorConfig& pre,
+                       const std::string& dir);
+
+}  // namespace ser

@@ -1,0 +1,105 @@
+#include "train/checkpoint_store.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
+#include <torch/serialize.h>
+#include <unistd.h>
+
+#include "config/json_file.h"
+#include "error.h"
+
+namespace ser::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string tmp_name(const std::string& out_dir, const std::string& name, const char* what) {
+  return (fs::path(out_dir) / ("." + name + "." + what + "-" + std::to_string(::getpid()))).string();
+}
+
+}  // namespace
+
+void write_checkpoint(const std::string& out_dir, const std::string& name, models::EmotionModel& model,
+                      const ModelConfig& config, const PreprocessorConfig& pre, const LoopState& state,
+                      torch::optim::Optimizer* optimizer) {
+  const fs::path final_dir = fs::path(out_dir) / name;
+  const fs::path tmp = tmp_name(out_dir, name, "tmp"), old = tmp_name(out_dir, name, "old");
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) throw Error(ErrorCode::Io, "cannot create " + tmp.string() + ": " + ec.message());
+  try {
+    save_model_folder(model, config, pre, tmp.string());
+    nlohmann::json j;
+    j["epoch"] = state.epoch;
+    j["next_batch"] = state.next_batch;
+    j["step"] = state.step;
+    j["best_mean"] = state.best_mean;
+    j["best_ccc"] = state.best_ccc;
+    j["dimensions"] = state.dimensions;
+    j["seed"] = state.seed;
+    write_text_file_atomic((tmp / "trainer_state.json").string(), j.dump(2));
+    if (optimizer) {
+      torch::serialize::OutputArchive archive;
+      optimizer->save(archive);
+      archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
+      archive.save_to((tmp / "optimizer.pt").string());
+    }
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  // Swap: final -> old, tmp -> final, drop old. A crash between the renames leaves `old`,
+  // which find_checkpoint() takes.
+  fs::remove_all(old, ec);
+  if (fs::exists(final_dir)) fs::rename(final_dir, old);
+  fs::rename(tmp, final_dir);
+  fs::remove_all(old, ec);
+}
+
+std::string find_checkpoint(const std::string& out_dir, const std::string& name) {
+  const fs::path final_dir = fs::path(out_dir) / name;
+  if (fs::exists(final_dir / "trainer_state.json")) return final_dir.string();
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(out_dir, ec)) {
+    const std::string f = e.path().filename().string();
+    if (f.rfind("." + name + ".old-", 0) == 0 && fs::exists(e.path() / "trainer_state.json")) return e.path().string();
+  }
+  return "";
+}
+
+LoopState read_loop_state(const std::string& dir) {
+  const std::string path = dir + "/trainer_state.json";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_text_file(path, ErrorCode::Checkpoint));
+    LoopState s;
+    s.epoch = j.at("epoch").get<int>();
+    s.next_batch = j.at("next_batch").get<size_t>();
+    s.step = j.at("step").get<int64_t>();
+    s.best_mean = j.at("best_mean").get<double>();
+    s.best_ccc = j.at("best_ccc").get<std::vector<double>>();
+    s.dimensions = j.at("dimensions").get<std::vector<std::string>>();
+    s.seed = j.at("seed").get<uint64_t>();
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::Checkpoint, path + ": " + e.what());
+  }
+}
+
+void read_optimizer_state(const std::string& dir, torch::optim::Optimizer& optimizer) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(dir + "/optimizer.pt");
+  optimizer.load(archive);
+  at::Tensor rng;
+  if (archive.try_read("rng_cpu", rng)) {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    gen.set_state(rng);
+  }
+}
+
+}  // namespace ser::train

@@ -1,0 +1,36 @@
+// Checkpoint folders under out_dir ("best", "last"): the model in Hugging Face layout plus the
+// optimiser, RNG and loop state for resume. A folder is written whole under a temporary name and
+// swapped in by renames, so a crash at any moment leaves the previous checkpoint intact.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/optim/optimizer.h>
+
+#include "api/model_folder.h"
+
+namespace ser::train {
+
+struct LoopState {
+  int epoch = 0;             // epoch in progress
+  size_t next_batch = 0;     // first batch of `epoch` not yet trained
+  int64_t step = 0;
+  double best_mean = -1e300;
+  std::vector<double> best_ccc;
+  std::vector<std::string> dimensions;
+  uint64_t seed = 0;
+};
+
+// Writes <out>/<name> atomically: model files, trainer_state.json, and (when given) optimizer.pt
+// with the optimiser state and the RNG state.
+void write_checkpoint(const std::string& out_dir, const std::string& name, models::EmotionModel& model,
+                      const ModelConfig& config, const PreprocessorConfig& pre, const LoopState& state,
+                      torch::optim::Optimizer* optimizer);
+
+// The folder to resume from (<out>/last, or what a crash mid-swap left); empty when none.
+std::string find_checkpoint(const std::string& out_dir, const std::string& name);
+LoopState read_loop_state(const std::string& checkpoint_dir);
+void read_optimizer_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer);
+
+}  // namespace ser::train

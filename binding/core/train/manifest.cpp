@@ -1,0 +1,168 @@
+#include "train/manifest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "audio/audio_probe.h"
+#include "error.h"
+
+namespace ser::train {
+namespace {
+
+namespace fs = std::filesystem;
+const std::vector<std::string> kDimensions{"arousal", "dominance", "valence"};
+const std::vector<std::string> kPathColumns{"file", "path", "audio", "filename"};
+
+[[noreturn]] void bad(const std::string& where, const std::string& what) { throw Error(ErrorCode::Input, where + ": " + what); }
+
+// One CSV record (RFC 4180 quotes; no newlines inside fields).
+std::vector<std::string> split_csv(const std::string& line, const std::string& where) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
+      else if (c == '"') quoted = false;
+      else cur += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(cur), cur.clear();
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  if (quoted) bad(where, "unterminated quote");
+  out.push_back(cur);
+  for (auto& f : out) {
+    auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
+    f = b == std::string::npos ? "" : f.substr(b, e - b + 1);
+  }
+  return out;
+}
+
+double parse_number(const std::string& text, const std::string& where, const std::string& column) {
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (...) {
+  }
+  bad(where, column + " \"" + text + "\" is not a finite number");
+}
+
+// The fields of one row as strings, by column name.
+using Row = std::map<std::string, std::string>;
+
+Example make_example(const Row& row, const std::vector<std::string>& dims, const LabelRange& range, const fs::path& base,
+                     const std::string& where, bool require_labels) {
+  Example ex;
+  for (const auto& col : kPathColumns)
+    if (row.count(col) && !row.at(col).empty()) ex.path = row.at(col);
+  if (ex.path.empty()) bad(where, "no audio path (column file, path or audio)");
+  fs::path p(ex.path);
+  if (p.is_relative()) p = base / p;
+  ex.path = p.lexically_normal().string();
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) throw Error(ErrorCode::Audio, where + ": audio file not found: " + ex.path);
+  for (const auto& d : dims) {
+    auto it = row.find(d);
+    if (it == row.end() || it->second.empty()) {
+      if (require_labels) bad(where, "missing " + d);
+      ex.labels.push_back(NAN);
+      continue;
+    }
+    double v = parse_number(it->second, where, d);
+    if (v < range.min || v > range.max)
+      bad(where, d + " " + it->second + " lies outside labelRange [" + std::to_string(range.min) + ", " + std::to_string(range.max) + "]");
+    ex.labels.push_back((v - range.min) / (range.max - range.min));
+  }
+  if (row.count("speaker")) ex.speaker = row.at("speaker");
+  if (row.count("gender")) ex.gender = row.at("gender");
+  if (row.count("split")) ex.split = row.at("split");
+  try {
+    ex.seconds = audio::probe_file(ex.path).seconds;
+  } catch (const Error& e) {
+    throw Error(ErrorCode::Audio, where + ": " + e.what());
+  }
+  return ex;
+}
+
+std::vector<std::string> dims_in(const std::vector<std::string>& columns) {
+  std::vector<std::string> dims;
+  for (const auto& d : kDimensions)
+    if (std::find(columns.begin(), columns.end(), d) != columns.end()) dims.push_back(d);
+  return dims;
+}
+
+}  // namespace
+
+Manifest read_manifest(const std::string& path, const LabelRange& range, bool require_labels) {
+  if (!(range.max > range.min)) throw Error(ErrorCode::Input, "labelRange must have max > min");
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::Input, "manifest not found: " + path);
+  Manifest m;
+  m.source = path;
+  const fs::path base = fs::path(path).parent_path();
+  const bool jsonl = path.size() >= 6 && (path.substr(path.size() - 6) == ".jsonl" || path.substr(path.size() - 5) == ".json");
+  std::string line;
+  int n = 0;
+  std::vector<std::string> header;
+  while (std::getline(in, line)) {
+    ++n;
+    const std::string where = path + ":" + std::to_string(n);
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Row row;
+    if (jsonl) {
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception& e) {
+        bad(where, std::string("invalid JSON: ") + e.what());
+      }
+      if (!j.is_object()) bad(where, "expected a JSON object");
+      for (auto it = j.begin(); it != j.end(); ++it)
+        row[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+      if (m.examples.empty()) {
+        std::vector<std::string> keys;
+        for (auto& [k, v] : row) keys.push_back(k);
+        m.dimensions = dims_in(keys);
+        if (m.dimensions.empty() && require_labels) bad(where, "no arousal, dominance or valence field");
+      }
+    } else {
+      auto fields = split_csv(line, where);
+      if (header.empty()) {
+        header = fields;
+        m.dimensions = dims_in(header);
+        if (m.dimensions.empty() && require_labels) bad(where, "header has no arousal, dominance or valence column");
+        continue;
+      }
+      if (fields.size() != header.size())
+        bad(where, "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(fields.size()));
+      for (size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
+    }
+    m.examples.push_back(make_example(row, m.dimensions, range, base, where, require_labels));
+    m.examples.back().line = n;
+  }
+  if (m.examples.empty()) throw Error(ErrorCode::Input, path + ": manifest has no rows");
+  return m;
+}
+
+Manifest filter_split(const Manifest& m, const std::vector<std::string>& splits) {
+  const bool has_split = std::any_of(m.examples.begin(), m.examples.end(), [](const Example& e) { return !e.split.empty(); });
+  if (!has_split) return m;
+  Manifest out{m.source, m.dimensions, {}};
+  for (const auto& e : m.examples)
+    if (std::find(splits.begin(), splits.end(), e.split) != splits.end()) out.examples.push_back(e);
+  if (out.examples.empty()) throw Error(ErrorCode::Input, m.source + ": no rows with split " + splits.front());
+  return out;
+}
+
+}  // namespace ser::train

@@ -1,0 +1,65 @@
+// What a training run takes, reports and returns. Defaults are the paper's recipe: Adam, lr 1e-4,
+// batch 32, 5 epochs, CNN frozen, CCC loss, best checkpoint on dev.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "train/manifest.h"
+
+namespace ser::train {
+
+struct TrainOptions {
+  std::string model_dir;       // HF backbone, or a fine-tuned model (ignored on resume)
+  std::string train_manifest;
+  std::string dev_manifest;
+  std::string out_dir;
+  LabelRange label_range;
+  std::string optimizer = "adam";   // "adam" | "sgd" (Nesterov momentum)
+  double lr = 1e-4;
+  double momentum = 0.9;            // sgd
+  double weight_decay = 0;
+  std::string lr_schedule = "constant";  // "constant" (the paper's words) | "linear" (HF Trainer default)
+  double grad_clip = 0;             // max gradient norm; 0 = off
+  int batch_size = 32;
+  int epochs = 5;
+  double max_batch_seconds = 0;     // padded audio per forward pass; beyond it, gradient accumulation
+  double max_clip_seconds = 8;      // training crop (random window); 0 = whole clips
+  bool freeze_feature_encoder = true;
+  int num_layers = 0;               // keep the first N transformer layers; 0 = all
+  std::string device = "cpu";
+  bool bf16 = false;                // autocast to bfloat16 (CUDA only)
+  uint64_t seed = 0;
+  int eval_every = 0;               // also evaluate + checkpoint every N steps; 0 = per epoch only
+  bool resume = false;
+  int threads = 0;
+  double cache_mb = 2048;           // decoded audio kept across epochs
+  // Regularisation overrides; negative keeps config.json's value.
+  double dropout = -1;              // hidden, attention, activation, feat_proj, final dropouts
+  double layerdrop = -1;
+  double mask_time_prob = -1;       // 0 turns SpecAugment time masking off
+};
+
+struct TrainEvent {
+  std::string type;  // "start" | "step" | "epoch" | "checkpoint"
+  int epoch = 0;
+  int64_t step = 0, total_steps = 0;
+  double loss = 0, lr = 0, samples_per_second = 0, audio_seconds_per_second = 0, padding_share = 0;
+  std::vector<std::string> dimensions;
+  std::vector<double> dev_ccc;  // per dimension
+  double dev_ccc_mean = 0;
+  bool best = false;
+  std::string path, kind;  // checkpoint folder and "best" | "last"
+};
+
+struct TrainResult {
+  std::string best_dir, last_dir;
+  std::vector<std::string> dimensions;
+  std::vector<double> best_ccc;
+  double best_ccc_mean = 0;
+  int64_t steps = 0;
+  int epochs = 0;
+  bool aborted = false;
+};
+
+}  // namespace ser::train
