@@ -3,6 +3,12 @@ export { loadModel, SerModel } from './model';
 export type { Device, LoadOptions, RunOptions, Prediction, HiddenStates, ModelInfo } from './model';
 export type { AudioInputs, AudioLike, Waveform } from './audio-input';
 export { ccc } from './ccc';
+export { train, TrainingRun } from './train';
+export type { TrainOptions, TrainEvent, TrainResult, PerDimension, Dimension } from './train';
+export { LABEL_RANGES } from './label-range';
+export type { LabelRange } from './label-range';
+export { evaluate, readManifest } from './evaluate';
+export type { EvaluateOptions, EvaluationReport, Scores } from './evaluate';
 export { info, setThreads } from './runtime';
 export type { RuntimeInfo } from './runtime';
 export {

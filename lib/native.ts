@@ -48,6 +48,14 @@ export interface NativeAddon {
   loadModel(dir: string, options: { device?: string; threads?: number; numLayers?: number }): Promise<NativeModelHandle>;
   runtimeInfo(): NativeRuntimeInfo;
   setThreads(n: number): number;
+  train(options: object, onEvent: (event: never) => void): { promise: Promise<never>; abort(): void };
+  readManifest(path: string, range: [number, number]): Promise<never>;
+  synthesizeCorpus(options: { dir: string; train?: number; dev?: number; test?: number; seed?: number }): Promise<{
+    train: string;
+    dev: string;
+    test: string;
+  }>;
+  createModel(dir: string, configJson: string, preprocessorJson: string, withHead: boolean, seed: number): Promise<void>;
 }
 
 let addon: NativeAddon | undefined;

@@ -3,8 +3,10 @@
 
 #include "api/ser_model.h"
 #include "convert.h"
+#include "dataset_bindings.h"
 #include "model_handle.h"
 #include "runtime/threads.h"
+#include "train_job.h"
 
 namespace ser_napi {
 namespace {
@@ -24,6 +26,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadModel", Napi::Function::New(env, LoadModel, "loadModel"));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo, "runtimeInfo"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("train", Napi::Function::New(env, StartTraining, "train"));
+  exports.Set("readManifest", Napi::Function::New(env, ReadManifest, "readManifest"));
+  exports.Set("synthesizeCorpus", Napi::Function::New(env, SynthesizeCorpus, "synthesizeCorpus"));
+  exports.Set("createModel", Napi::Function::New(env, CreateModel, "createModel"));
   return exports;
 }
 

@@ -2,9 +2,19 @@
 // The `ser-torch` command line: predict, embed, info.
 import { Command } from 'commander';
 
+import { runDemo } from '../demo';
 import { SerError } from '../errors';
+import { evaluate } from '../evaluate';
+import type { LabelRange } from '../label-range';
 import { loadModel, type Device } from '../model';
 import { info } from '../runtime';
+import { train } from '../train';
+import { progressPrinter } from './progress';
+
+function labelRangeArg(v: string): LabelRange {
+  if (/^-?[\d.]+,-?[\d.]+$/.test(v)) return v.split(',').map(Number) as unknown as LabelRange;
+  return v as LabelRange;
+}
 
 const program = new Command();
 program.name('ser-torch').description('Speech emotion recognition (arousal, dominance, valence) on libtorch');
@@ -44,6 +54,73 @@ program
     } finally {
       model.dispose();
     }
+  });
+
+program
+  .command('train')
+  .description('fine-tune a model with the CCC loss (the paper\'s recipe by default)')
+  .requiredOption('--model <dir>', 'HF backbone or fine-tuned model folder')
+  .requiredOption('--train <manifest>', 'training manifest (CSV or JSONL)')
+  .requiredOption('--dev <manifest>', 'development manifest')
+  .requiredOption('--out <dir>', 'output folder (best/ and last/ checkpoints)')
+  .option('--label-range <range>', 'min,max or a preset (msp-podcast, iemocap, mosi)', labelRangeArg)
+  .option('--optimizer <name>', 'adam or sgd', 'adam')
+  .option('--lr <lr>', 'learning rate', Number)
+  .option('--batch-size <n>', 'batch size', Number)
+  .option('--epochs <n>', 'epochs', Number)
+  .option('--max-batch-seconds <s>', 'padded audio per forward pass (gradient accumulation beyond)', Number)
+  .option('--max-clip-seconds <s>', 'training crop length', Number)
+  .option('--num-layers <n>', 'keep the first N transformer layers', Number)
+  .option('--unfreeze-cnn', 'also train the CNN feature encoder')
+  .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
+  .option('--seed <n>', 'random seed', Number)
+  .option('--resume', 'continue from <out>/last')
+  .option('--json', 'events as JSON lines on stdout')
+  .action(async (o) => {
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    const result = await train({
+      model: o.model, train: o.train, dev: o.dev, outDir: o.out, labelRange: o.labelRange, optimizer: o.optimizer,
+      lr: o.lr, batchSize: o.batchSize, epochs: o.epochs, maxBatchSeconds: o.maxBatchSeconds,
+      maxClipSeconds: o.maxClipSeconds, numLayers: o.numLayers, freezeFeatureEncoder: !o.unfreezeCnn,
+      device: o.device, seed: o.seed, resume: o.resume, signal: controller.signal,
+      onEvent: o.json ? (e) => console.log(JSON.stringify(e)) : progressPrinter(),
+    });
+    if (o.json) console.log(JSON.stringify({ type: 'result', ...result }));
+    else console.error(`best: ${result.bestDir} (dev CCC ${JSON.stringify(result.bestDevCcc)})${result.aborted ? ' [aborted]' : ''}`);
+  });
+
+program
+  .command('evaluate')
+  .description('CCC per dimension of a model on a manifest, with per-gender scores')
+  .argument('<model>', 'model folder')
+  .argument('<manifest>', 'manifest with labels')
+  .option('--label-range <range>', 'min,max or a preset', labelRangeArg)
+  .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
+  .action(async (dir: string, manifest: string, o) => {
+    const { predictions, ...report } = await evaluate(dir, manifest, { labelRange: o.labelRange, device: o.device });
+    console.log(JSON.stringify({ ...report, predictions: predictions.length }, null, 2));
+  });
+
+program
+  .command('demo')
+  .description('synthetic corpus -> fine-tune a small wav2vec2 -> test CCC against the planted truth')
+  .option('--out <dir>', 'where to write the corpus and the model (default: a temporary folder)')
+  .option('--quick', 'smaller and shorter (the test suite\'s version)')
+  .action(async (o) => {
+    const report = await runDemo({
+      outDir: o.out, quick: o.quick, onEvent: progressPrinter(),
+      onStage: (s) => console.error(`ser-torch demo: ${s}`),
+    });
+    console.log('\nTest CCC against the planted values (goal >= 0.9):');
+    for (const d of report.test.dimensions) console.log(`  ${d.padEnd(10)} ${report.test.ccc[d].toFixed(3)}`);
+    console.log(`model saved in ${report.modelDir}`);
+    const { file, planted, predicted } = report.example;
+    console.log(`\n${file}`);
+    for (const d of Object.keys(planted)) {
+      console.log(`  ${d.padEnd(10)} planted ${planted[d].toFixed(3)}  predicted ${predicted[d].toFixed(3)}`);
+    }
+    console.log(`\ndone in ${report.seconds.toFixed(0)} s`);
   });
 
 program

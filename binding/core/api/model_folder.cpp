@@ -45,6 +45,15 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   return f;
 }
 
+void create_model_folder(const std::string& dir, const ModelConfig& config_in, const PreprocessorConfig& pre,
+                         bool with_head, uint64_t seed) {
+  ModelConfig config = config_in;
+  if (with_head && config.labels.empty()) config.labels = {"arousal", "dominance", "valence"};
+  at::manual_seed(seed);
+  models::EmotionModel model(config, with_head);
+  save_model_folder(model, config, pre, dir);
+}
+
 void save_model_folder(models::EmotionModel& model, const ModelConfig& config_in, const PreprocessorConfig& pre,
                        const std::string& dir) {
   ModelConfig config = config_in;

@@ -25,6 +25,11 @@ struct ModelFolder {
 ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensure_head,
                               const std::function<void(ModelConfig&)>& adjust = {});
 
+// A freshly initialised model (libtorch's default init), e.g. the demo's small wav2vec2; `seed`
+// makes it reproducible. Written with save_model_folder.
+void create_model_folder(const std::string& dir, const ModelConfig& config, const PreprocessorConfig& pre,
+                         bool with_head, uint64_t seed);
+
 // Writes config.json, preprocessor_config.json and model.safetensors into `dir` (each atomically).
 void save_model_folder(models::EmotionModel& model, const ModelConfig& config, const PreprocessorConfig& pre,
                        const std::string& dir);

@@ -1,0 +1,12 @@
+// Data helpers for the TS layer: manifest reading (for evaluate), the demo's synthetic corpus,
+// and creating a freshly initialised model folder. All run off the event loop.
+#pragma once
+#include <napi.h>
+
+namespace ser_napi {
+
+Napi::Value ReadManifest(const Napi::CallbackInfo& info);      // (path, [min, max]) -> Promise
+Napi::Value SynthesizeCorpus(const Napi::CallbackInfo& info);  // ({ dir, train, dev, test, seed }) -> Promise
+Napi::Value CreateModel(const Napi::CallbackInfo& info);       // (dir, configJson, preprocessorJson, withHead, seed) -> Promise
+
+}  // namespace ser_napi

@@ -1,0 +1,113 @@
+// The embedded default job: generate a synthetic corpus with planted arousal / dominance /
+// valence, fine-tune a small wav2vec2 on it with the real training loop, score the test split
+// against the planted truth, and predict one clip with the saved model.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { native } from './errors';
+import { evaluate, type EvaluationReport } from './evaluate';
+import { loadModel, type Prediction } from './model';
+import { nativeAddon } from './native';
+import { train, type TrainEvent, type TrainResult } from './train';
+
+export interface DemoOptions {
+  outDir?: string;
+  /** Smaller corpus and fewer epochs (the test suite's version). */
+  quick?: boolean;
+  seed?: number;
+  onEvent?: (event: TrainEvent) => void;
+  onStage?: (stage: string) => void;
+}
+
+export interface DemoReport {
+  outDir: string;
+  modelDir: string;
+  train: TrainResult;
+  test: EvaluationReport;
+  example: { file: string; planted: Record<string, number>; predicted: Prediction };
+  seconds: number;
+}
+
+/** A small wav2vec2-base-shaped model: group-norm CNN, post-LN encoder, 2 layers of 64. */
+export const DEMO_MODEL_CONFIG = {
+  model_type: 'wav2vec2',
+  architectures: ['Wav2Vec2Model'],
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 128,
+  conv_dim: [64, 64, 64, 64, 64, 64, 64],
+  conv_kernel: [10, 3, 3, 3, 3, 2, 2],
+  conv_stride: [5, 2, 2, 2, 2, 2, 2],
+  conv_bias: false,
+  feat_extract_norm: 'group',
+  do_stable_layer_norm: false,
+  num_conv_pos_embeddings: 16,
+  num_conv_pos_embedding_groups: 4,
+  layer_norm_eps: 1e-5,
+  hidden_dropout: 0.1,
+  attention_dropout: 0.1,
+  activation_dropout: 0.0,
+  feat_proj_dropout: 0.0,
+  final_dropout: 0.1,
+  layerdrop: 0.0,
+  mask_time_prob: 0.05,
+  mask_time_length: 5,
+  mask_time_min_masks: 1,
+};
+
+const PREPROCESSOR = { do_normalize: true, sampling_rate: 16000, return_attention_mask: true, feature_size: 1 };
+
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
+  const started = Date.now();
+  const outDir = opts.outDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ser-torch-demo-'));
+  const seed = opts.seed ?? 7;
+  const stage = opts.onStage ?? (() => undefined);
+  const addon = await native(() => nativeAddon());
+
+  stage('generating the synthetic corpus');
+  const sizes = opts.quick ? { train: 192, dev: 64, test: 64 } : { train: 640, dev: 128, test: 128 };
+  const corpus = await native(() => addon.synthesizeCorpus({ dir: path.join(outDir, 'corpus'), ...sizes, seed }));
+
+  stage('initialising a small wav2vec2');
+  const initDir = path.join(outDir, 'init');
+  fs.mkdirSync(initDir, { recursive: true });
+  await native(() => addon.createModel(initDir, JSON.stringify(DEMO_MODEL_CONFIG), JSON.stringify(PREPROCESSOR), false, seed));
+
+  stage('fine-tuning');
+  const result = await train({
+    model: initDir,
+    train: corpus.train,
+    dev: corpus.dev,
+    outDir: path.join(outDir, 'run'),
+    labelRange: 'msp-podcast',
+    lr: 2e-3,
+    batchSize: 16,
+    epochs: opts.quick ? 6 : 14,
+    maxClipSeconds: 2,
+    freezeFeatureEncoder: false,
+    seed,
+    onEvent: opts.onEvent,
+  });
+
+  stage('scoring the test split against the planted values');
+  const model = await loadModel(result.bestDir);
+  try {
+    const test = await evaluate(model, corpus.test, { labelRange: 'msp-podcast' });
+    const exampleFile = path.join(path.dirname(corpus.test), 'wav', 'test_0.wav');
+    const [predicted] = await model.predict(exampleFile);
+    const firstRow = fs.readFileSync(corpus.test, 'utf8').split('\n')[1].split(',');
+    const planted = { arousal: (Number(firstRow[1]) - 1) / 6, dominance: (Number(firstRow[2]) - 1) / 6, valence: (Number(firstRow[3]) - 1) / 6 };
+    return {
+      outDir,
+      modelDir: result.bestDir,
+      train: result,
+      test,
+      example: { file: exampleFile, planted, predicted },
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,23 @@
+// Label ranges: any [min, max] mapped linearly to [0, 1], or a preset of the paper's corpora.
+import { InputError } from './errors';
+
+export const LABEL_RANGES = {
+  'msp-podcast': [1, 7],
+  iemocap: [1, 5],
+  mosi: [-3, 3],
+} as const satisfies Record<string, readonly [number, number]>;
+
+export type LabelRange = readonly [number, number] | keyof typeof LABEL_RANGES;
+
+export function resolveLabelRange(range: LabelRange | undefined): [number, number] {
+  if (range === undefined) return [0, 1];
+  if (typeof range === 'string') {
+    const preset = (LABEL_RANGES as Record<string, readonly [number, number]>)[range];
+    if (!preset) throw new InputError(`unknown labelRange preset "${range}" (${Object.keys(LABEL_RANGES).join(', ')})`);
+    return [preset[0], preset[1]];
+  }
+  if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[1] > range[0])) {
+    throw new InputError('labelRange must be [min, max] with max > min, or a preset name');
+  }
+  return [range[0], range[1]];
+}
