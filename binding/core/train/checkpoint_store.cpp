@@ -61,6 +61,21 @@ void write_checkpoint(const std::string& out_dir, const std::string& name, model
   fs::remove_all(old, ec);
 }
 
+void remove_stale_temporaries(const std::string& out_dir) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (auto& e : fs::directory_iterator(out_dir, ec)) {
+    const std::string f = e.path().filename().string();
+    if (f.size() < 2 || f[0] != '.') continue;
+    const auto old = f.find(".old-");
+    // An ".X.old-PID" is only needed while X itself is missing (a crash between two renames).
+    if (f.find(".tmp-") != std::string::npos ||
+        (old != std::string::npos && fs::exists(fs::path(out_dir) / f.substr(1, old - 1) / "trainer_state.json")))
+      stale.push_back(e.path());
+  }
+  for (auto& p : stale) fs::remove_all(p, ec);
+}
+
 std::string find_checkpoint(const std::string& out_dir, const std::string& name) {
   const fs::path final_dir = fs::path(out_dir) / name;
   if (fs::exists(final_dir / "trainer_state.json")) return final_dir.string();

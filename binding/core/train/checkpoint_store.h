@@ -28,6 +28,9 @@ void write_checkpoint(const std::string& out_dir, const std::string& name, model
                       const ModelConfig& config, const PreprocessorConfig& pre, const LoopState& state,
                       torch::optim::Optimizer* optimizer);
 
+// Removes temporary folders that a killed run left behind (never a finished checkpoint).
+void remove_stale_temporaries(const std::string& out_dir);
+
 // The folder to resume from (<out>/last, or what a crash mid-swap left); empty when none.
 std::string find_checkpoint(const std::string& out_dir, const std::string& name);
 LoopState read_loop_state(const std::string& checkpoint_dir);

@@ -66,6 +66,7 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
     std::error_code ec;
     fs::create_directories(o.out_dir, ec);
     if (ec) throw Error(ErrorCode::Io, "cannot create outDir " + o.out_dir + ": " + ec.message());
+    remove_stale_temporaries(o.out_dir);
 
     // Data first: a bad manifest fails before any model work.
     Manifest train_set = filter_split(read_manifest(o.train_manifest, o.label_range), {"train"});
