@@ -20,6 +20,8 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), ser::runtime::thread_count());
 }
 
+}  // namespace
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ser::runtime::tune_process();
   exports.Set("ModelHandle", ModelHandle::Define(env));
@@ -33,7 +35,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   return exports;
 }
 
-}  // namespace
 }  // namespace ser_napi
 
-NODE_API_MODULE(ser_torch, ser_napi::Init)
+// The macro pastes its argument into a name: it needs an unqualified function.
+static Napi::Object InitSerTorch(Napi::Env env, Napi::Object exports) { return ser_napi::Init(env, exports); }
+NODE_API_MODULE(ser_torch, InitSerTorch)
