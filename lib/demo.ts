@@ -86,7 +86,6 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     batchSize: 16,
     epochs: opts.quick ? 6 : 14,
     maxClipSeconds: 2,
-    freezeFeatureEncoder: false,
     seed,
     onEvent: opts.onEvent,
   });

@@ -33,6 +33,7 @@ std::vector<float> synthesise(double a, double d, double v, const Speaker& spk, 
   const double glide = 0.25 * a;                 // pitch movement with arousal
   const double jitter = 0.02 * (1.0 - v) + 0.002;
   const double tilt = 0.35 + 0.6 * (1.0 - v);     // one-pole coefficient: higher = duller
+  const double breath = 0.02 + 0.25 * a;          // aspiration noise per sample
   // Two-pole resonator for the formant.
   const double r = 0.97, theta = 2 * kPi * spk.formant / kRate;
   const double b1 = 2 * r * std::cos(theta), b2 = -r * r;
@@ -47,6 +48,7 @@ std::vector<float> synthesise(double a, double d, double v, const Speaker& spk, 
       excitation = 1.0;
       period_f0 = f0 * (1.0 + jitter * gauss(rng));
     }
+    excitation += breath * gauss(rng);
     lp = (1 - tilt) * excitation + tilt * lp;
     const double y = lp + b1 * y1 + b2 * y2;
     y2 = y1, y1 = y;

@@ -10,8 +10,8 @@ WeightNormConv1dImpl::WeightNormConv1dImpl(int64_t channels, int64_t kernel, int
   auto v = torch::empty({channels, channels / groups, kernel});
   const double bound = 1.0 / std::sqrt(static_cast<double>(channels / groups * kernel));
   v.uniform_(-bound, bound);
+  weight_g = register_parameter("weight_g", at::norm_except_dim(v, 2, 2).detach());
   weight_v = register_parameter("weight_v", v);
-  weight_g = register_parameter("weight_g", at::norm_except_dim(v, 2, 2));
   bias = register_parameter("bias", torch::empty({channels}).uniform_(-bound, bound));
 }
 

@@ -56,15 +56,21 @@ torch::Tensor Wav2Vec2BackboneImpl::extract_features(const torch::Tensor& wavefo
   if (!padded || config_.feat_extract_norm == "layer") return feature_extractor(waveforms.narrow(1, 0, max_len));
 
   const int64_t max_frames = *std::max_element(frames.begin(), frames.end());
-  auto out = at::zeros({B, max_frames, config_.conv_dim.back()}, waveforms.options());
   std::map<int64_t, std::vector<int64_t>> by_length;
   for (int64_t b = 0; b < B; ++b) by_length[lengths[b]].push_back(b);
+  // Out of place (pad + cat + one gather): in-place index_copy_ into a view gave non-finite
+  // gradients in libtorch 1.13's backward.
+  std::vector<at::Tensor> parts;
+  std::vector<int64_t> order;
   for (auto& [len, items] : by_length) {
     auto index = at::tensor(items, at::TensorOptions().dtype(at::kLong)).to(waveforms.device());
-    auto feats = feature_extractor(waveforms.index_select(0, index).narrow(1, 0, len));
-    out.narrow(1, 0, feats.size(1)).index_copy_(0, index, feats);
+    auto feats = feature_extractor(waveforms.index_select(0, index).narrow(1, 0, len).contiguous());
+    parts.push_back(at::constant_pad_nd(feats, {0, 0, 0, max_frames - feats.size(1)}));
+    order.insert(order.end(), items.begin(), items.end());
   }
-  return out;
+  std::vector<int64_t> inverse(B);
+  for (int64_t k = 0; k < B; ++k) inverse[order[k]] = k;
+  return at::cat(parts, 0).index_select(0, at::tensor(inverse, at::TensorOptions().dtype(at::kLong)).to(waveforms.device()));
 }
 
 BackboneOutput Wav2Vec2BackboneImpl::forward(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) {

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
+#include <torch/csrc/autograd/anomaly_mode.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
@@ -162,6 +164,8 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
       at::autocast::set_enabled(true);
       at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
     }
+    // Debug aid: SER_TORCH_DETECT_ANOMALY=1 names the backward op that first produced NaN.
+    if (const char* a = std::getenv("SER_TORCH_DETECT_ANOMALY"); a && *a == '1') torch::autograd::AnomalyMode::set_enabled(true);
     model->train();
     for (; state.epoch < o.epochs; ++state.epoch, state.next_batch = 0) {
       auto plan = plan_batches(seconds, o.batch_size, o.seed, state.epoch, true, o.max_clip_seconds);

@@ -1,0 +1,141 @@
+// Training end to end: one-step parity with PyTorch, events, abort and resume, bad manifests,
+// event-loop responsiveness, and the demo (shortened).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { evaluate, loadModel, train, type TrainEvent } from '../lib';
+import { runDemo } from '../lib/demo';
+import { fixturesDir, maxAbsDiff, rejection } from './helpers/fixtures';
+import { readSafetensors } from './helpers/safetensors';
+
+const stepDir = path.join(fixturesDir, 'train_step');
+const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ser-${name}-`));
+
+// The fixture's recipe: one batch of 4, no crop, no dropout / LayerDrop / SpecAugment, CNN frozen.
+const oneStep = {
+  model: path.join(stepDir, 'model'),
+  train: path.join(stepDir, 'train.csv'),
+  dev: path.join(stepDir, 'dev.csv'),
+  batchSize: 4,
+  epochs: 1,
+  maxClipSeconds: 0,
+  dropout: 0,
+  layerdrop: 0,
+  maskTimeProb: 0,
+};
+
+describe.each([
+  ['adam', { optimizer: 'adam' as const, lr: 1e-4 }, 'expected_adam.safetensors'],
+  ['sgd', { optimizer: 'sgd' as const, lr: 1e-2 }, 'expected_sgd.safetensors'],
+])('one %s step', (_name, opt, expectedFile) => {
+  test('gives the same weights as PyTorch within 1e-5', async () => {
+    const outDir = tmp('step');
+    const result = await train({ ...oneStep, ...opt, outDir });
+    expect(result.steps).toBe(1);
+    const got = readSafetensors(path.join(result.lastDir, 'model.safetensors'));
+    const want = readSafetensors(path.join(stepDir, expectedFile));
+    const initial = readSafetensors(path.join(stepDir, 'model', 'model.safetensors'));
+    let worst = 0;
+    let moved = 0;
+    for (const [name, w] of want) {
+      const g = got.get(name);
+      expect(g).toBeDefined();
+      expect(g!.shape).toEqual(w.shape);
+      worst = Math.max(worst, maxAbsDiff(g!.data, w.data));
+      moved = Math.max(moved, maxAbsDiff(initial.get(name)!.data, w.data));
+    }
+    expect(moved).toBeGreaterThan(1e-4); // the step is large enough to be checked
+    expect(worst).toBeLessThan(1e-5);
+    const loss = JSON.parse(fs.readFileSync(path.join(stepDir, 'expected.json'), 'utf8')).loss;
+    expect(loss).toBeGreaterThan(0);
+  });
+});
+
+test('events arrive through onEvent and the async iterator, in order', async () => {
+  const seen: string[] = [];
+  const run = train({ ...oneStep, epochs: 2, outDir: tmp('events'), onEvent: (e) => seen.push(e.type) });
+  const iterated: TrainEvent[] = [];
+  for await (const e of run) iterated.push(e);
+  const result = await run;
+  expect(iterated.map((e) => e.type)).toEqual(seen);
+  expect(seen[0]).toBe('start');
+  expect(seen.filter((t) => t === 'step')).toHaveLength(2);
+  expect(seen.filter((t) => t === 'epoch')).toHaveLength(2);
+  const step = iterated.find((e) => e.type === 'step')!;
+  if (step.type !== 'step') throw new Error('unreachable');
+  expect(step.loss).toBeGreaterThan(0);
+  expect(step.audioSecondsPerSecond).toBeGreaterThan(0);
+  expect(step.paddingShare).toBeGreaterThanOrEqual(0);
+  expect(result.bestDevCccMean).not.toBeNull();
+  expect(fs.existsSync(path.join(result.bestDir, 'model.safetensors'))).toBe(true);
+  // The saved model loads and predicts like any other.
+  const model = await loadModel(result.bestDir);
+  expect(model.labels).toEqual(['arousal', 'dominance', 'valence']);
+  const report = await evaluate(model, oneStep.dev);
+  expect(report.n).toBe(4);
+  model.dispose();
+});
+
+describe('bad manifests are found before training and name file and line', () => {
+  const cases: [string, string, RegExp][] = [
+    ['missing audio', 'file,arousal\nwav/nope.wav,0.5\n', /bad.csv:2: audio file not found/],
+    ['a non-number', 'file,arousal\nwav/a.wav,high\n', /bad.csv:2: arousal "high" is not a finite number/],
+    ['out of range', 'file,arousal\nwav/a.wav,9\n', /bad.csv:2: arousal 9 lies outside labelRange/],
+    ['no label column', 'file,speaker\nwav/a.wav,s1\n', /bad.csv:1: header has no arousal/],
+    ['a short row', 'file,arousal,valence\nwav/a.wav,0.5\n', /bad.csv:2: expected 3 fields, got 2/],
+  ];
+  test.each(cases)('%s', async (_what, text, message) => {
+    const dir = tmp('manifest');
+    fs.cpSync(path.join(stepDir, 'wav'), path.join(dir, 'wav'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'bad.csv'), text);
+    const e = await rejection(train({ ...oneStep, train: path.join(dir, 'bad.csv'), outDir: tmp('bad') }));
+    expect(['ERR_INPUT', 'ERR_AUDIO']).toContain(e.code);
+    expect(e.message).toMatch(message);
+  });
+});
+
+test('an AbortSignal stops at a step boundary; resume finishes the run', async () => {
+  const outDir = tmp('abort');
+  const controller = new AbortController();
+  // Many short steps, so the abort (seen on the main thread a little later) lands mid-run.
+  const opts = { ...oneStep, batchSize: 2, epochs: 20, outDir };
+  let steps = 0;
+  const first = await train({
+    ...opts,
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === 'step' && ++steps === 3) controller.abort();
+    },
+  });
+  expect(first.aborted).toBe(true);
+  expect(first.steps).toBeGreaterThanOrEqual(3);
+  expect(first.steps).toBeLessThan(40);
+  const state = JSON.parse(fs.readFileSync(path.join(outDir, 'last', 'trainer_state.json'), 'utf8'));
+  expect(state.step).toBe(first.steps);
+  const resumed = await train({ ...opts, resume: true });
+  expect(resumed.aborted).toBe(false);
+  expect(resumed.steps).toBe(40);
+  expect(resumed.epochs).toBe(20);
+});
+
+test('the event loop stays responsive during training', async () => {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 10);
+  const started = performance.now();
+  await train({ ...oneStep, batchSize: 2, epochs: 4, outDir: tmp('lag') });
+  clearInterval(timer);
+  expect(performance.now() - started).toBeGreaterThan(200);
+  expect(worst).toBeLessThan(150);
+});
+
+test('the demo (quick version) learns the planted dimensions', async () => {
+  const report = await runDemo({ quick: true, outDir: tmp('demo') });
+  for (const d of ['arousal', 'dominance', 'valence']) expect(report.test.ccc[d]).toBeGreaterThan(0.8);
+  expect(Object.keys(report.example.predicted)).toEqual(['arousal', 'dominance', 'valence']);
+}, 600000);
