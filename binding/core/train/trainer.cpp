@@ -8,6 +8,7 @@
 #include <memory>
 
 #include <ATen/ATen.h>
+#include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/anomaly_mode.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -51,6 +52,18 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, s
       params, torch::optim::AdamOptions(o.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(o.weight_decay));
 }
 
+// Debian's libtorch 1.13 (oneDNN 2.6.3) computes convolution gradients nondeterministically and
+// sometimes non-finite (seen when training a group-norm CNN); inference is unaffected. Training
+// uses ATen's own kernels instead, and restores the setting afterwards.
+class NoMkldnn {
+ public:
+  NoMkldnn() : before_(at::globalContext().userEnabledMkldnn()) { at::globalContext().setUserEnabledMkldnn(false); }
+  ~NoMkldnn() { at::globalContext().setUserEnabledMkldnn(before_); }
+
+ private:
+  bool before_;
+};
+
 void set_lr(torch::optim::Optimizer& opt, double lr) {
   for (auto& group : opt.param_groups()) group.options().set_lr(lr);
 }
@@ -61,6 +74,7 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
                          const std::atomic<bool>& abort) {
   return with_torch_errors([&] {
     check_options(o);
+    NoMkldnn no_mkldnn;
     runtime::tune_process();
     if (o.threads > 0) at::set_num_threads(o.threads); else runtime::apply_threads();
     const c10::Device device = runtime::parse_device(o.device);
