@@ -86,6 +86,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     batchSize: 16,
     epochs: opts.quick ? 6 : 14,
     maxClipSeconds: 2,
+    // The CNN starts from random weights here (no pre-training), so it is trained too.
+    freezeFeatureEncoder: false,
+    lrSchedule: 'linear',
     seed,
     onEvent: opts.onEvent,
   });

@@ -28,12 +28,12 @@ std::vector<float> synthesise(double a, double d, double v, const Speaker& spk, 
   std::normal_distribution<double> gauss(0.0, 1.0);
   const size_t n = static_cast<size_t>(seconds * kRate);
   std::vector<float> out(n);
-  const double f0 = 90.0 + 170.0 * d + spk.pitch_offset;
+  const double f0 = 80.0 + 220.0 * d + spk.pitch_offset;
   const double rate = 2.0 + 6.0 * a;
   const double glide = 0.25 * a;                 // pitch movement with arousal
   const double jitter = 0.02 * (1.0 - v) + 0.002;
   const double tilt = 0.35 + 0.6 * (1.0 - v);     // one-pole coefficient: higher = duller
-  const double breath = 0.02 + 0.25 * a;          // aspiration noise per sample
+  const double breath = 0.02 + 0.15 * a;          // aspiration noise per sample
   // Two-pole resonator for the formant.
   const double r = 0.97, theta = 2 * kPi * spk.formant / kRate;
   const double b1 = 2 * r * std::cos(theta), b2 = -r * r;
@@ -83,7 +83,7 @@ CorpusFiles write_synthetic_corpus(const CorpusOptions& o) {
   std::uniform_real_distribution<double> unit(0, 1);
   std::vector<Speaker> speakers;
   for (int s = 0; s < o.speakers; ++s)
-    speakers.push_back({-8.0 + 16.0 * unit(rng), 500.0 + 1500.0 * unit(rng), s % 2 ? "male" : "female"});
+    speakers.push_back({-5.0 + 10.0 * unit(rng), 500.0 + 1500.0 * unit(rng), s % 2 ? "male" : "female"});
 
   CorpusFiles files;
   const std::pair<const char*, int> splits[] = {{"train", o.train}, {"dev", o.dev}, {"test", o.test}};

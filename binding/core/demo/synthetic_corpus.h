@@ -1,7 +1,7 @@
 // The demo's corpus: synthetic voiced sounds whose acoustics are driven by planted arousal,
 // dominance and valence values, so that a model can learn them and its CCC can be checked.
 //   arousal   -> breathiness (aspiration noise), syllable rate (2..8 Hz), pitch movement
-//   dominance -> pitch (90..260 Hz)
+//   dominance -> pitch (80..300 Hz)
 //   valence   -> spectral tilt (dull .. bright glottal source) and less jitter
 // Each speaker adds a small pitch offset and its own formant colour.
 #pragma once
