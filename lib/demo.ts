@@ -67,7 +67,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
   const addon = await native(() => nativeAddon());
 
   stage('generating the synthetic corpus');
-  const sizes = opts.quick ? { train: 192, dev: 64, test: 64 } : { train: 640, dev: 128, test: 128 };
+  const sizes = opts.quick ? { train: 320, dev: 64, test: 64 } : { train: 640, dev: 128, test: 128 };
   const corpus = await native(() => addon.synthesizeCorpus({ dir: path.join(outDir, 'corpus'), ...sizes, seed }));
 
   stage('initialising a small wav2vec2');
@@ -84,7 +84,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     labelRange: 'msp-podcast',
     lr: 2e-3,
     batchSize: 16,
-    epochs: opts.quick ? 6 : 14,
+    epochs: opts.quick ? 10 : 14,
     maxClipSeconds: 2,
     // The CNN starts from random weights here (no pre-training), so it is trained too.
     freezeFeatureEncoder: false,
