@@ -112,7 +112,14 @@ std::vector<std::string> load_state(torch::nn::Module& module, const NamedTensor
     throw Error(ErrorCode::Checkpoint, msg);
   }
   torch::NoGradGuard no_grad;
-  for (auto& [target, value] : copies) target.copy_(value);
+  // Adopt the loaded storage instead of copying into it: a model's weights then exist once,
+  // not twice, right after loading.
+  for (auto& [target, value] : copies) {
+    if (value.scalar_type() == target.scalar_type() && value.is_contiguous() && value.device() == target.device())
+      target.set_data(value);
+    else
+      target.copy_(value);
+  }
   return absent_optional;
 }
 
