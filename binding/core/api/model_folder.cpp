@@ -1,5 +1,7 @@
 #include "api/model_folder.h"
 
+#include <malloc.h>
+
 #include "config/json_file.h"
 #include "error.h"
 #include "io/checkpoint_loader.h"
@@ -42,6 +44,10 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   if (!f.model->backbone->has_masked_spec_embed()) policy.ignorable.push_back(spec_embed);
   if (tensors.count(spec_embed) && !f.model->backbone->has_masked_spec_embed()) f.skipped_keys.push_back(spec_embed);
   io::load_state(*f.model, tensors, dir, policy);
+  tensors.clear();
+  // The initial (random) weights were just freed: hand that memory back to the system rather
+  // than keep the load-time peak (the process otherwise keeps freed heap, see tune_process).
+  malloc_trim(0);
   return f;
 }
 

@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""The PyTorch peer of the inference benchmarks: torchaudio's Wav2Vec2Model with the SAME weights
+as the ser-torch side, read back from bench/.cache/<shape>/model.safetensors.
+
+    /usr/bin/python3 bench/peer_pytorch.py --shape large-12 --batch 1 --seconds 4 [--threads N]
+
+Runs `warmup` untimed and `iters` timed forward passes under torch.inference_mode() and prints
+one JSON line. With --serve (used by bench/predict.js to interleave the sides, so that load from
+elsewhere on the machine hits them alike) it prints {"ready": true} after the warm-up, then runs
+one timed pass per "run" line on stdin, answering {"t": seconds}, until "done", when it prints
+the same JSON line as without --serve. Each timed pass covers what a user of Hugging Face's pipeline pays per call:
+the per-item normalisation of Wav2Vec2FeatureExtractor ((x - mean) / sqrt(var + 1e-7)), the
+forward pass, the mean over frames and, for models with a head, dense -> tanh -> out_proj.
+torch's thread settings stay at the interpreter's defaults unless --threads is given.
+"""
+import argparse
+import gc
+import importlib.util
+import json
+import os
+import resource
+import statistics
+import struct
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLE_RATE = 16000
+
+_spec = importlib.util.spec_from_file_location("make_bench_models", os.path.join(HERE, "make-bench-models.py"))
+shapes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(shapes)
+
+_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def read_safetensors(path):
+    """Yields (name, tensor) one at a time, so peak memory stays near the model's own size."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        base = 8 + n
+        for name, meta in header.items():
+            if name == "__metadata__":
+                continue
+            start, end = meta["data_offsets"]
+            buf = bytearray(end - start)
+            f.seek(base + start)
+            f.readinto(buf)
+            t = torch.frombuffer(buf, dtype=_DTYPES[meta["dtype"]]) if buf else torch.empty(0, dtype=_DTYPES[meta["dtype"]])
+            yield name, t.reshape(meta["shape"])
+
+
+def torchaudio_name(hf_name, prefix):
+    """Hugging Face key -> (torchaudio module part, key): the inverse of scripts/hf_export.py."""
+    if hf_name.startswith("classifier."):
+        return "head", hf_name[len("classifier."):]
+    if prefix and hf_name.startswith(prefix):
+        hf_name = hf_name[len(prefix):]
+    if hf_name.startswith("feature_projection."):
+        return "model", "encoder." + hf_name
+    if hf_name.startswith("encoder."):
+        return "model", "encoder.transformer." + hf_name[len("encoder."):]
+    return "model", hf_name
+
+
+def load(shape, folder):
+    model, head = shapes.build(shape)
+    targets = {"model": model.state_dict(), "head": head.state_dict() if head is not None else {}}
+    seen = {"model": set(), "head": set()}
+    prefix = shapes.SHAPES[shape]["prefix"]
+    with torch.no_grad():
+        for hf_name, t in read_safetensors(os.path.join(folder, "model.safetensors")):
+            part, key = torchaudio_name(hf_name, prefix)
+            if key not in targets[part]:
+                sys.exit(f"peer_pytorch: {hf_name} has no place in the torchaudio model ({part}.{key})")
+            dst = targets[part][key]
+            if tuple(dst.shape) != tuple(t.shape):
+                sys.exit(f"peer_pytorch: {hf_name}: shape {list(t.shape)} != {list(dst.shape)}")
+            dst.copy_(t)
+            seen[part].add(key)
+    for part in ("model", "head"):
+        missing = set(targets[part]) - seen[part]
+        if missing:
+            sys.exit(f"peer_pytorch: {part} weights missing from the folder: {sorted(missing)[:5]}")
+    del targets
+    gc.collect()
+    return model, head
+
+
+def make_input(batch, samples, seed):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, samples, generator=g) * 0.1
+
+
+def step(model, head, raw):
+    # Wav2Vec2FeatureExtractor(do_normalize=True): zero mean, unit population variance per item.
+    mean = raw.mean(dim=1, keepdim=True)
+    var = raw.var(dim=1, unbiased=False, keepdim=True)
+    x = (raw - mean) / torch.sqrt(var + 1e-7)
+    hidden, _ = model(x)
+    pooled = hidden.mean(dim=1)
+    return head(pooled) if head is not None else pooled
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--shape", required=True, choices=sorted(shapes.SHAPES))
+    p.add_argument("--dir", help="model folder (default bench/.cache/<shape>)")
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--iters", type=int, default=5)
+    p.add_argument("--threads", type=int, help="torch.set_num_threads(N); default: leave torch's setting alone")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--serve", action="store_true", help="timed passes on request (see above); --iters is ignored")
+    a = p.parse_args()
+
+    if a.iters < 1 or a.warmup < 0 or a.batch < 1 or a.seconds <= 0:
+        p.error("--iters and --batch must be positive, --warmup non-negative, --seconds positive")
+    if a.threads is not None:
+        torch.set_num_threads(a.threads)
+    folder = a.dir or shapes.folder_for(a.shape)
+    t0 = time.perf_counter()
+    model, head = load(a.shape, folder)
+    load_s = time.perf_counter() - t0
+
+    raw = make_input(a.batch, int(round(a.seconds * SAMPLE_RATE)), a.seed)
+    times = []
+
+    def timed():
+        t = time.perf_counter()
+        result = step(model, head, raw)
+        times.append(time.perf_counter() - t)
+        return result
+
+    with torch.inference_mode():
+        for _ in range(a.warmup):
+            out = step(model, head, raw)
+        if a.serve:
+            print(json.dumps({"ready": True}), flush=True)
+            while True:
+                line = sys.stdin.readline()
+                cmd = line.strip()
+                if cmd == "done" or not line:
+                    break
+                if cmd != "run":
+                    sys.exit(f"peer_pytorch: unknown command {cmd!r}")
+                out = timed()
+                print(json.dumps({"t": times[-1]}), flush=True)
+            if not times:
+                sys.exit("peer_pytorch: no timed passes")
+        else:
+            for _ in range(a.iters):
+                out = timed()
+    if not torch.isfinite(out).all():
+        sys.exit("peer_pytorch: non-finite output")
+
+    median = statistics.median(times)
+    seconds_audio = a.batch * a.seconds
+    print(
+        json.dumps(
+            {
+                "shape": a.shape,
+                "batch": a.batch,
+                "seconds_audio": seconds_audio,
+                "median_s": median,
+                "audio_s_per_s": seconds_audio / median,
+                "times_s": times,
+                "load_s": load_s,
+                "threads": torch.get_num_threads(),
+                "torch": torch.__version__,
+                # Linux reports ru_maxrss in KiB.
+                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
