@@ -18,7 +18,20 @@ WeightNormConv1dImpl::WeightNormConv1dImpl(int64_t channels, int64_t kernel, int
 torch::Tensor WeightNormConv1dImpl::weight() const { return at::_weight_norm(weight_v, weight_g, 2); }
 
 torch::Tensor WeightNormConv1dImpl::forward(const torch::Tensor& x) {
-  return at::conv1d(x, weight(), bias, /*stride=*/1, /*padding=*/kernel_ / 2, /*dilation=*/1, groups_);
+  torch::Tensor w;
+  if (is_training() || at::GradMode::is_enabled()) {
+    w = weight();
+  } else {
+    const int64_t gv = weight_g._version(), vv = weight_v._version();
+    if (!cached_weight_.defined() || gv != cached_g_version_ || vv != cached_v_version_ ||
+        cached_weight_.device() != weight_v.device()) {
+      cached_weight_ = weight();
+      cached_g_version_ = gv;
+      cached_v_version_ = vv;
+    }
+    w = cached_weight_;
+  }
+  return at::conv1d(x, w, bias, /*stride=*/1, /*padding=*/kernel_ / 2, /*dilation=*/1, groups_);
 }
 
 PositionalConvEmbeddingImpl::PositionalConvEmbeddingImpl(const ModelConfig& c)

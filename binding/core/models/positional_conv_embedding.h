@@ -19,6 +19,9 @@ class WeightNormConv1dImpl : public torch::nn::Module {
  private:
   torch::Tensor weight_g, weight_v, bias;
   int64_t kernel_, groups_;
+  // Inference reuses the normalised weight until g or v change (their version counters move).
+  torch::Tensor cached_weight_;
+  int64_t cached_g_version_ = -1, cached_v_version_ = -1;
 };
 TORCH_MODULE(WeightNormConv1d);
 
