@@ -11,8 +11,12 @@ let failed = 0;
 
 const coreTests = path.join(root, 'build', 'ser_core_tests');
 if (!fs.existsSync(coreTests)) {
-  console.error('ser-torch: build/ser_core_tests is missing: run `npm install` (or npm run build:native) first');
-  process.exit(1);
+  // A prebuilt addon skips the source build that makes the C++ test executable: build it now.
+  const b = spawnSync(process.execPath, [path.join(__dirname, 'build-native.js')], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0 || !fs.existsSync(coreTests)) {
+    console.error('ser-torch: could not build build/ser_core_tests');
+    process.exit(1);
+  }
 }
 const core = spawnSync(coreTests, [path.join(root, 'test', 'fixtures')], { encoding: 'utf8' });
 process.stdout.write(core.stdout || '');
