@@ -77,17 +77,7 @@ SHAPES = {
 }
 
 
-class RegressionHead(torch.nn.Module):
-    """audEERING's head: dense -> tanh -> out_proj on the mean-pooled last hidden state."""
-
-    def __init__(self, hidden, n_out):
-        super().__init__()
-        self.dense = torch.nn.Linear(hidden, hidden)
-        self.out_proj = torch.nn.Linear(hidden, n_out)
-
-    def forward(self, pooled):
-        return self.out_proj(torch.tanh(self.dense(pooled)))
-
+RegressionHead = hf_export.RegressionHead
 
 def build(name):
     """(torchaudio Wav2Vec2Model, RegressionHead or None), random weights, eval mode."""

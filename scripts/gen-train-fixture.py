@@ -41,17 +41,7 @@ ADAM = dict(lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
 SGD = dict(lr=1e-2, momentum=0.9, nesterov=True, weight_decay=0.0)
 
 
-class RegressionHead(torch.nn.Module):
-    """audEERING's head: out_proj(tanh(dense(pooled)))."""
-
-    def __init__(self, hidden, n_out):
-        super().__init__()
-        self.dense = torch.nn.Linear(hidden, hidden)
-        self.out_proj = torch.nn.Linear(hidden, n_out)
-
-    def forward(self, pooled):
-        return self.out_proj(torch.tanh(self.dense(pooled)))
-
+RegressionHead = hf_export.RegressionHead
 
 def build():
     torch.manual_seed(SEED)

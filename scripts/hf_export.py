@@ -13,6 +13,18 @@ import torch
 _DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 
 
+class RegressionHead(torch.nn.Module):
+    """audEERING's head: out_proj(tanh(dense(pooled))), keys classifier.dense.* / classifier.out_proj.*."""
+
+    def __init__(self, hidden, n_out):
+        super().__init__()
+        self.dense = torch.nn.Linear(hidden, hidden)
+        self.out_proj = torch.nn.Linear(hidden, n_out)
+
+    def forward(self, pooled):
+        return self.out_proj(torch.tanh(self.dense(pooled)))
+
+
 def hf_state_dict(ta_model, prefix="", weight_norm_spelling="weight_g"):
     """torchaudio Wav2Vec2Model state dict -> HF key names (optionally under `prefix`)."""
     out = {}
