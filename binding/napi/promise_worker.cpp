@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "error.h"
+#include "compute_thread.h"
 #include "errors.h"
 
 namespace ser_napi {
@@ -11,7 +12,7 @@ PromiseWorker::PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(
 
 void PromiseWorker::Execute() {
   try {
-    Work();
+    run_on_compute_thread([this] { Work(); });
   } catch (const ser::Error& e) {
     code_ = ser::error_code_name(e.code());
     SetError(e.what());
