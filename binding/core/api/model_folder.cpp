@@ -60,7 +60,7 @@ void create_model_folder(const std::string& dir, const ModelConfig& config_in, c
   save_model_folder(model, config, pre, dir);
 }
 
-void save_model_folder(models::EmotionModel& model, const ModelConfig& config_in, const PreprocessorConfig& pre,
+void save_model_folder(const models::EmotionModel& model, const ModelConfig& config_in, const PreprocessorConfig& pre,
                        const std::string& dir) {
   ModelConfig config = config_in;
   if (model->has_head()) config.architectures = {"Wav2Vec2ForSpeechClassification"};

@@ -31,7 +31,7 @@ void create_model_folder(const std::string& dir, const ModelConfig& config, cons
                          bool with_head, uint64_t seed);
 
 // Writes config.json, preprocessor_config.json and model.safetensors into `dir` (each atomically).
-void save_model_folder(models::EmotionModel& model, const ModelConfig& config, const PreprocessorConfig& pre,
+void save_model_folder(const models::EmotionModel& model, const ModelConfig& config, const PreprocessorConfig& pre,
                        const std::string& dir);
 
 }  // namespace ser

@@ -125,7 +125,7 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
 void SerModel::save(const std::string& dir) const {
   with_torch_errors([&] {
     const Impl& m = *impl_;
-    save_model_folder(const_cast<models::EmotionModel&>(m.model), m.config, m.pre, dir);
+    save_model_folder(m.model, m.config, m.pre, dir);
     return 0;
   });
 }

@@ -138,13 +138,15 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
     result.dimensions = train_set.dimensions;
     result.best_dir = (fs::path(o.out_dir) / "best").string();
     result.last_dir = (fs::path(o.out_dir) / "last").string();
-    auto checkpoint = [&](const std::string& name, bool with_optimizer) {
-      write_checkpoint(o.out_dir, name, model, folder.config, folder.pre, state, with_optimizer ? optimizer.get() : nullptr);
+    // `at` is where a resume would start (by default: the current state).
+    auto checkpoint = [&](const std::string& name, bool with_optimizer, const LoopState* at = nullptr) {
+      const LoopState& s = at ? *at : state;
+      write_checkpoint(o.out_dir, name, model, folder.config, folder.pre, s, with_optimizer ? optimizer.get() : nullptr);
       TrainEvent e;
       e.type = "checkpoint";
       e.kind = name;
-      e.epoch = state.epoch;
-      e.step = state.step;
+      e.epoch = s.epoch;
+      e.step = s.step;
       e.path = (fs::path(o.out_dir) / name).string();
       emit(e);
     };
@@ -284,12 +286,10 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
       }
       if (result.aborted) break;
       evaluate(true);
-      state.next_batch = plan.batches.size();
-      // The state records the next epoch, so a resume starts there.
-      ++state.epoch;
-      state.next_batch = 0;
-      checkpoint("last", true);
-      --state.epoch;
+      LoopState next_epoch = state;  // a resume starts at the next epoch
+      next_epoch.epoch += 1;
+      next_epoch.next_batch = 0;
+      checkpoint("last", true, &next_epoch);
     }
     if (o.bf16) at::autocast::set_enabled(false);
     result.steps = state.step;
