@@ -2,6 +2,9 @@
 
 #include <malloc.h>
 
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
 #include "config/json_file.h"
 #include "error.h"
 #include "io/checkpoint_loader.h"
@@ -9,10 +12,22 @@
 namespace ser {
 namespace {
 
-bool wants_head(const ModelConfig& c, const io::NamedTensors& tensors) {
+bool wants_head(const ModelConfig& c, const io::NamedTensors& checkpoint) {
   for (const auto& a : c.architectures)
     if (a.find("ForSpeechClassification") != std::string::npos || a == "EmotionModel") return true;
-  return tensors.count("classifier.dense.weight") > 0;
+  return checkpoint.count("classifier.dense.weight") > 0;
+}
+
+// Frees the (random) initial storage of every parameter the checkpoint will replace, keeping
+// shapes (a stride-0 view of one zero): the model and the checkpoint then never coexist in full.
+void release_replaced(torch::nn::Module& model, const io::NamedTensors& replaced) {
+  torch::NoGradGuard no_grad;
+  auto release = [&](const std::string& key, at::Tensor& t) {
+    if (replaced.count(key)) t.set_data(at::zeros({1}, t.options()).expand(t.sizes()));
+  };
+  for (auto& p : model.named_parameters()) release(p.key(), p.value());
+  for (auto& b : model.named_buffers()) release(b.key(), b.value());
+  malloc_trim(0);
 }
 
 }  // namespace
@@ -28,14 +43,27 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
                                        std::to_string(f.config.num_hidden_layers));
   if (num_layers > 0) f.config.num_hidden_layers = num_layers;
 
-  auto tensors = io::read_checkpoint_dir(dir);
+  // safetensors: names from the header first, data only once the model stands (lower peak memory).
+  const std::string safetensors = dir + "/model.safetensors";
+  const bool lazy = file_exists(safetensors);
+  io::NamedTensors tensors;
+  if (lazy)
+    for (const auto& name : io::read_safetensors_names(safetensors)) tensors.emplace(name, at::Tensor());
+  else
+    tensors = io::read_checkpoint_dir(dir);
   const bool has_head = wants_head(f.config, tensors);
   f.new_head = ensure_head && !has_head;
   if ((has_head || ensure_head) && f.config.labels.empty()) f.config.labels = {"arousal", "dominance", "valence"};
   // Only an explicit numLayers drops layers; a config that disagrees with its checkpoint is an error.
   io::KeyMapping mapping{f.config.base_prefix(), num_layers > 0 ? num_layers : -1};
-  f.skipped_keys = io::normalise_keys(tensors, mapping);
   f.model = models::EmotionModel(f.config, has_head || ensure_head);
+  if (lazy) {
+    io::NamedTensors names = tensors;
+    io::normalise_keys(names, mapping);
+    release_replaced(*f.model, names);
+    tensors = io::read_safetensors(safetensors);
+  }
+  f.skipped_keys = io::normalise_keys(tensors, mapping);
 
   io::LoadPolicy policy;
   const std::string spec_embed = f.config.base_prefix() + "masked_spec_embed";
@@ -44,10 +72,6 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   if (!f.model->backbone->has_masked_spec_embed()) policy.ignorable.push_back(spec_embed);
   if (tensors.count(spec_embed) && !f.model->backbone->has_masked_spec_embed()) f.skipped_keys.push_back(spec_embed);
   io::load_state(*f.model, tensors, dir, policy);
-  tensors.clear();
-  // The initial (random) weights were just freed: hand that memory back to the system rather
-  // than keep the load-time peak (the process otherwise keeps freed heap, see tune_process).
-  malloc_trim(0);
   return f;
 }
 

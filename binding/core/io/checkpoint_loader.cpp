@@ -113,13 +113,8 @@ std::vector<std::string> load_state(torch::nn::Module& module, const NamedTensor
   }
   torch::NoGradGuard no_grad;
   // Adopt the loaded storage instead of copying into it: a model's weights then exist once,
-  // not twice, right after loading.
-  for (auto& [target, value] : copies) {
-    if (value.scalar_type() == target.scalar_type() && value.is_contiguous() && value.device() == target.device())
-      target.set_data(value);
-    else
-      target.copy_(value);
-  }
+  // not twice, right after loading (and the target may be a released placeholder).
+  for (auto& [target, value] : copies) target.set_data(value.to(target.device(), target.scalar_type()).contiguous());
   return absent_optional;
 }
 

@@ -141,13 +141,23 @@ std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
-NamedTensors read_safetensors(const std::string& path) {
+namespace {
+
+// The validated header of an open file; `in` is left open for reading tensors.
+struct OpenFile {
+  std::ifstream in;
+  uint64_t base = 0;  // where the data buffer starts
+  std::vector<Entry> entries;
+};
+
+void open_file(const std::string& path, OpenFile& f) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) bad(path, "cannot open (" + errno_text() + ")");
   if (!S_ISREG(st.st_mode)) bad(path, "is not a regular file");
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size < 8) bad(path, "file is too short to be safetensors (" + std::to_string(size) + " bytes)");
-  std::ifstream in(path, std::ios::binary);
+  f.in.open(path, std::ios::binary);
+  auto& in = f.in;
   if (!in) bad(path, "cannot open (" + errno_text() + ")");
   unsigned char len_bytes[8];
   in.read(reinterpret_cast<char*>(len_bytes), 8);
@@ -160,11 +170,28 @@ NamedTensors read_safetensors(const std::string& path) {
   std::string header(header_len, '\0');
   in.read(header.data(), static_cast<std::streamsize>(header_len));
   if (!in) bad(path, "cannot read the " + std::to_string(header_len) + "-byte header");
-  const uint64_t buffer_size = size - 8 - header_len;
-  const auto entries = parse_header(path, header, buffer_size);
+  f.entries = parse_header(path, header, size - 8 - header_len);
+  f.base = 8 + header_len;
+}
+
+}  // namespace
+
+std::vector<std::string> read_safetensors_names(const std::string& path) {
+  OpenFile f;
+  open_file(path, f);
+  std::vector<std::string> names;
+  for (const auto& e : f.entries) names.push_back(e.name);
+  return names;
+}
+
+NamedTensors read_safetensors(const std::string& path) {
+  OpenFile f;
+  open_file(path, f);
+  auto& in = f.in;
+  const auto& entries = f.entries;
   // Every allocation below is one validated tensor, inside the file and overlapping no other.
   NamedTensors out;
-  const uint64_t base = 8 + header_len;
+  const uint64_t base = f.base;
   for (const auto& e : entries) {
     auto raw = at::empty(e.shape, at::TensorOptions().dtype(e.dtype));
     if (e.end > e.begin) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -13,6 +14,9 @@ using NamedTensors = std::map<std::string, torch::Tensor>;
 
 // Returns contiguous float32 CPU tensors (F16 and BF16 are widened; F32/F16/BF16 only are accepted).
 NamedTensors read_safetensors(const std::string& path);
+
+// The tensor names of a file, from its validated header alone (no tensor data is read).
+std::vector<std::string> read_safetensors_names(const std::string& path);
 
 // Writes F32 tensors (others are converted to float32) with optional string metadata.
 // Atomic: writes `path.tmp-<pid>` then renames over `path`.
