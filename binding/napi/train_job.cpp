@@ -41,6 +41,7 @@ bool flag(const Napi::Object& o, const char* key, bool fallback) {
 
 ser::train::TrainOptions to_train_options(const Napi::Object& o) {
   ser::train::TrainOptions t;
+  t.architecture = text(o, "architecture");
   t.model_dir = text(o, "model");
   t.train_manifest = text(o, "train");
   t.dev_manifest = text(o, "dev");

@@ -5,14 +5,18 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include "api/cnn14_checkpoint.h"
 #include "config/json_file.h"
 #include "error.h"
 #include "io/checkpoint_loader.h"
+#include "models/emotion_model.h"
+#include "models/network_factory.h"
 
 namespace ser {
 namespace {
 
 bool wants_head(const ModelConfig& c, const io::NamedTensors& checkpoint) {
+  if (c.is_cnn14()) return true;
   for (const auto& a : c.architectures)
     if (a.find("ForSpeechClassification") != std::string::npos || a == "EmotionModel") return true;
   return checkpoint.count("classifier.dense.weight") > 0;
@@ -30,6 +34,27 @@ void release_replaced(torch::nn::Module& model, const io::NamedTensors& replaced
   malloc_trim(0);
 }
 
+// wav2vec2 / HuBERT keys: old spellings, the base prefix, dropped layers, masked_spec_embed.
+io::LoadPolicy wav2vec2_policy(ModelFolder& f, io::NamedTensors& tensors, int num_layers) {
+  io::KeyMapping mapping{f.config.base_prefix(), num_layers > 0 ? num_layers : -1};
+  auto skipped = io::normalise_keys(tensors, mapping);
+  f.skipped_keys.insert(f.skipped_keys.end(), skipped.begin(), skipped.end());
+  io::LoadPolicy policy;
+  const std::string spec_embed = f.config.base_prefix() + "masked_spec_embed";
+  policy.optional.push_back(spec_embed);  // only pre-training checkpoints always carry it
+  if (f.new_head) policy.optional.push_back("classifier.");
+  auto& model = static_cast<models::EmotionModelImpl&>(*f.model);
+  if (!model.backbone->has_masked_spec_embed()) {
+    policy.ignorable.push_back(spec_embed);
+    if (tensors.count(spec_embed)) f.skipped_keys.push_back(spec_embed);
+  }
+  return policy;
+}
+
+io::LoadPolicy policy_for(ModelFolder& f, io::NamedTensors& tensors, int num_layers) {
+  return f.config.is_cnn14() ? cnn14_load_policy(f, tensors) : wav2vec2_policy(f, tensors, num_layers);
+}
+
 }  // namespace
 
 ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensure_head,
@@ -38,6 +63,12 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   f.config = read_model_config(dir + "/config.json");
   if (adjust) adjust(f.config);
   f.pre = read_preprocessor_config(dir + "/preprocessor_config.json");
+  if (f.config.is_cnn14() && num_layers != 0)
+    throw Error(ErrorCode::Config, "numLayers applies to transformer models, not to " + dir + " (CNN14)");
+  if (f.config.is_cnn14() && f.config.cnn14.log_mel.sample_rate != f.pre.sampling_rate)
+    throw Error(ErrorCode::Config, dir + ": config.json's sample_rate " + std::to_string(f.config.cnn14.log_mel.sample_rate) +
+                                       " differs from preprocessor_config.json's sampling_rate " +
+                                       std::to_string(f.pre.sampling_rate));
   if (num_layers < 0 || num_layers > f.config.num_hidden_layers)
     throw Error(ErrorCode::Config, "numLayers " + std::to_string(num_layers) + " is outside 1.." +
                                        std::to_string(f.config.num_hidden_layers));
@@ -55,42 +86,47 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   f.new_head = ensure_head && !has_head;
   if ((has_head || ensure_head) && f.config.labels.empty()) f.config.labels = {"arousal", "dominance", "valence"};
   // Only an explicit numLayers drops layers; a config that disagrees with its checkpoint is an error.
-  io::KeyMapping mapping{f.config.base_prefix(), num_layers > 0 ? num_layers : -1};
-  f.model = models::EmotionModel(f.config, has_head || ensure_head);
+  f.model = models::build_network(f.config, has_head || ensure_head);
   if (lazy) {
     io::NamedTensors names = tensors;
-    io::normalise_keys(names, mapping);
+    ModelFolder probe;  // the key mapping only; its skipped keys are recorded below
+    probe.config = f.config;
+    probe.model = f.model;
+    probe.new_head = f.new_head;
+    policy_for(probe, names, num_layers);
     release_replaced(*f.model, names);
     tensors = io::read_safetensors(safetensors);
   }
-  f.skipped_keys = io::normalise_keys(tensors, mapping);
-
-  io::LoadPolicy policy;
-  const std::string spec_embed = f.config.base_prefix() + "masked_spec_embed";
-  policy.optional.push_back(spec_embed);  // only pre-training checkpoints always carry it
-  if (f.new_head) policy.optional.push_back("classifier.");
-  if (!f.model->backbone->has_masked_spec_embed()) policy.ignorable.push_back(spec_embed);
-  if (tensors.count(spec_embed) && !f.model->backbone->has_masked_spec_embed()) f.skipped_keys.push_back(spec_embed);
+  const io::LoadPolicy policy = policy_for(f, tensors, num_layers);
   io::load_state(*f.model, tensors, dir, policy);
   return f;
 }
 
-void create_model_folder(const std::string& dir, const ModelConfig& config_in, const PreprocessorConfig& pre,
-                         bool with_head, uint64_t seed) {
-  ModelConfig config = config_in;
-  if (with_head && config.labels.empty()) config.labels = {"arousal", "dominance", "valence"};
+ModelFolder new_model(const ModelConfig& config, const PreprocessorConfig& pre, bool with_head, uint64_t seed) {
+  ModelFolder f;
+  f.config = config;
+  f.pre = pre;
+  with_head = with_head || config.is_cnn14();
+  if (with_head && f.config.labels.empty()) f.config.labels = {"arousal", "dominance", "valence"};
   at::manual_seed(seed);
-  models::EmotionModel model(config, with_head);
-  save_model_folder(model, config, pre, dir);
+  f.model = models::build_network(f.config, with_head);
+  f.new_head = with_head;
+  return f;
 }
 
-void save_model_folder(const models::EmotionModel& model, const ModelConfig& config_in, const PreprocessorConfig& pre,
+void create_model_folder(const std::string& dir, const ModelConfig& config, const PreprocessorConfig& pre,
+                         bool with_head, uint64_t seed) {
+  ModelFolder f = new_model(config, pre, with_head, seed);
+  save_model_folder(*f.model, f.config, f.pre, dir);
+}
+
+void save_model_folder(const models::SerNetworkImpl& model, const ModelConfig& config_in, const PreprocessorConfig& pre,
                        const std::string& dir) {
   ModelConfig config = config_in;
-  if (model->has_head()) config.architectures = {"Wav2Vec2ForSpeechClassification"};
+  if (model.has_head() && !config.is_cnn14()) config.architectures = {"Wav2Vec2ForSpeechClassification"};
   io::NamedTensors tensors;
-  for (const auto& p : model->named_parameters()) tensors.emplace(p.key(), p.value().detach().to(at::kCPU).contiguous());
-  for (const auto& b : model->named_buffers()) tensors.emplace(b.key(), b.value().detach().to(at::kCPU).contiguous());
+  for (const auto& p : model.named_parameters()) tensors.emplace(p.key(), p.value().detach().to(at::kCPU).contiguous());
+  for (const auto& b : model.named_buffers()) tensors.emplace(b.key(), b.value().detach().to(at::kCPU).contiguous());
   io::write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
   write_text_file_atomic(dir + "/config.json", model_config_to_json(config));
   write_text_file_atomic(dir + "/preprocessor_config.json", preprocessor_config_to_json(pre));

@@ -14,7 +14,6 @@
 #include "config/model_config.h"
 #include "config/preprocessor_config.h"
 #include "error.h"
-#include "models/emotion_model.h"
 #include "preprocess/pad_batch.h"
 #include "preprocess/waveform.h"
 #include "runtime/device.h"
@@ -25,7 +24,7 @@ namespace ser {
 struct SerModel::Impl {
   ModelConfig config;
   PreprocessorConfig pre;
-  models::EmotionModel model{nullptr};
+  models::SerNetwork model;
   c10::Device device{c10::kCPU};
   int threads = 0;
   ModelDescription description;
@@ -103,16 +102,16 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
       std::vector<int64_t> lengths;
       auto batch = preprocess::pad_batch(items, lengths);
       for (size_t k = start; k < end; ++k) std::vector<float>().swap(waves[order[k]]);
-      auto out = m.model->forward(batch.to(m.device), lengths);
+      auto out = m.model->run(batch.to(m.device), lengths);
       at::Tensor values = kind == OutputKind::Predictions ? out.logits
                           : kind == OutputKind::Embeddings ? out.pooled
-                                                            : out.backbone.hidden;
+                                                            : out.hidden;
       values = values.to(at::kCPU, at::kFloat).contiguous();
       for (int64_t b = 0; b < B; ++b) {
         auto& r = results[order[start + b]];
         at::Tensor row = values[b];
         if (kind == OutputKind::HiddenStates) {
-          r.frames = out.backbone.frames[b];
+          r.frames = out.frames[b];
           row = row.narrow(0, 0, r.frames).contiguous();
         }
         r.values.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
@@ -125,7 +124,7 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
 void SerModel::save(const std::string& dir) const {
   with_torch_errors([&] {
     const Impl& m = *impl_;
-    save_model_folder(m.model, m.config, m.pre, dir);
+    save_model_folder(*m.model, m.config, m.pre, dir);
     return 0;
   });
 }

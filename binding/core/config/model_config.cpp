@@ -85,9 +85,53 @@ void validate(const ModelConfig& c, const std::string& src) {
     if (!(p >= 0 && p <= 1)) bad(src, "dropout and masking probabilities must lie in [0, 1]");
 }
 
+void read_labels(const json& j, ModelConfig& c, const std::string& src) {
+  if (!j.contains("id2label") || !j["id2label"].is_object()) return;
+  std::map<int64_t, std::string> by_index;
+  for (auto it = j["id2label"].begin(); it != j["id2label"].end(); ++it) {
+    int64_t idx = -1;
+    try {
+      size_t used = 0;
+      idx = std::stoll(it.key(), &used);
+      if (used != it.key().size()) idx = -1;
+    } catch (...) {
+    }
+    if (idx < 0 || !it.value().is_string()) bad(src, "'id2label' must map \"0\", \"1\", ... to names");
+    by_index[idx] = it.value().get<std::string>();
+  }
+  int64_t expect = 0;
+  for (auto& [idx, name] : by_index) {
+    if (idx != expect++) bad(src, "'id2label' indices must be 0..n-1");
+    c.labels.push_back(name);
+  }
+}
+
+// CNN14: the front end and block widths; it always has its regression layer (A/D/V by default).
+void read_cnn14(const json& j, ModelConfig& c, const std::string& src) {
+  auto& m = c.cnn14.log_mel;
+  get_int(j, "sample_rate", m.sample_rate, src);
+  get_int(j, "n_fft", m.n_fft, src);
+  get_int(j, "hop_length", m.hop_length, src);
+  get_int(j, "n_mels", m.n_mels, src);
+  get_double(j, "f_min", m.f_min, src);
+  get_double(j, "f_max", m.f_max, src);
+  get_int_list(j, "channels", c.cnn14.channels, src);
+  if (c.cnn14.channels.size() != 6) bad(src, "'channels' must list the widths of the 6 conv blocks");
+  for (auto ch : c.cnn14.channels)
+    if (ch <= 0) bad(src, "'channels' must be positive");
+  if (m.sample_rate <= 0 || m.n_fft < 2 || m.hop_length <= 0 || m.n_mels <= 0)
+    bad(src, "sample_rate, n_fft, hop_length and n_mels must be positive");
+  if (!(m.f_min >= 0 && m.f_max > m.f_min && m.f_max <= m.sample_rate / 2.0))
+    bad(src, "need 0 <= f_min < f_max <= sample_rate / 2 for the Mel filters");
+  if (c.labels.empty()) c.labels = {"arousal", "dominance", "valence"};
+  c.hidden_size = c.cnn14.channels.back();  // the embedding width (fc1)
+  c.num_hidden_layers = static_cast<int64_t>(c.cnn14.channels.size());
+}
+
 }  // namespace
 
 int64_t ModelConfig::frames_for(int64_t samples) const {
+  if (is_cnn14()) return cnn14.frames_for(samples);
   int64_t len = samples;
   for (size_t i = 0; i < conv_kernel.size(); ++i) {
     if (len < conv_kernel[i]) return 0;
@@ -97,6 +141,7 @@ int64_t ModelConfig::frames_for(int64_t samples) const {
 }
 
 int64_t ModelConfig::min_samples() const {
+  if (is_cnn14()) return cnn14.min_samples();
   // Invert the conv arithmetic for one output frame.
   int64_t len = 1;
   for (size_t i = conv_kernel.size(); i-- > 0;) len = (len - 1) * conv_stride[i] + conv_kernel[i];
@@ -113,11 +158,16 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
   if (!j.is_object()) bad(src, "expected a JSON object");
   ModelConfig c;
   get_string(j, "model_type", c.model_type, src);
-  if (c.model_type != "wav2vec2" && c.model_type != "hubert")
-    bad(src, "unknown model_type \"" + c.model_type + "\" (supported: wav2vec2, hubert)");
+  if (c.model_type != "wav2vec2" && c.model_type != "hubert" && c.model_type != "cnn14")
+    bad(src, "unknown model_type \"" + c.model_type + "\" (supported: wav2vec2, hubert, cnn14)");
   if (j.contains("architectures") && j["architectures"].is_array())
     for (const auto& a : j["architectures"])
       if (a.is_string()) c.architectures.push_back(a.get<std::string>());
+  read_labels(j, c, src);
+  if (c.is_cnn14()) {
+    read_cnn14(j, c, src);
+    return c;
+  }
   get_int(j, "hidden_size", c.hidden_size, src);
   get_int(j, "num_hidden_layers", c.num_hidden_layers, src);
   get_int(j, "num_attention_heads", c.num_attention_heads, src);
@@ -155,25 +205,6 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
   get_double(j, "mask_feature_prob", c.mask_feature_prob, src);
   get_int(j, "mask_feature_length", c.mask_feature_length, src);
   get_int(j, "mask_feature_min_masks", c.mask_feature_min_masks, src);
-  if (j.contains("id2label") && j["id2label"].is_object()) {
-    std::map<int64_t, std::string> by_index;
-    for (auto it = j["id2label"].begin(); it != j["id2label"].end(); ++it) {
-      int64_t idx = -1;
-      try {
-        size_t used = 0;
-        idx = std::stoll(it.key(), &used);
-        if (used != it.key().size()) idx = -1;
-      } catch (...) {
-      }
-      if (idx < 0 || !it.value().is_string()) bad(src, "'id2label' must map \"0\", \"1\", ... to names");
-      by_index[idx] = it.value().get<std::string>();
-    }
-    int64_t expect = 0;
-    for (auto& [idx, name] : by_index) {
-      if (idx != expect++) bad(src, "'id2label' indices must be 0..n-1");
-      c.labels.push_back(name);
-    }
-  }
   validate(c, src);
   return c;
 }
@@ -182,7 +213,43 @@ ModelConfig read_model_config(const std::string& path) {
   return parse_model_config(read_text_file(path, ErrorCode::Config), path);
 }
 
+namespace {
+
+void write_labels(json& j, const ModelConfig& c) {
+  if (c.labels.empty()) return;
+  json id2label = json::object(), label2id = json::object();
+  for (size_t i = 0; i < c.labels.size(); ++i) {
+    id2label[std::to_string(i)] = c.labels[i];
+    label2id[c.labels[i]] = i;
+  }
+  j["id2label"] = id2label;
+  j["label2id"] = label2id;
+  j["num_labels"] = c.labels.size();
+  j["problem_type"] = "regression";
+}
+
+std::string cnn14_config_to_json(const ModelConfig& c) {
+  json j;
+  j["model_type"] = "cnn14";
+  j["architectures"] = {"Cnn14ForSpeechClassification"};
+  const auto& m = c.cnn14.log_mel;
+  j["sample_rate"] = m.sample_rate;
+  j["n_fft"] = m.n_fft;
+  j["hop_length"] = m.hop_length;
+  j["n_mels"] = m.n_mels;
+  j["f_min"] = m.f_min;
+  j["f_max"] = m.f_max;
+  j["channels"] = c.cnn14.channels;
+  j["hidden_size"] = c.hidden_size;
+  write_labels(j, c);
+  j["torch_dtype"] = "float32";
+  return j.dump(2);
+}
+
+}  // namespace
+
 std::string model_config_to_json(const ModelConfig& c) {
+  if (c.is_cnn14()) return cnn14_config_to_json(c);
   json j;
   j["model_type"] = c.model_type;
   j["architectures"] = c.architectures;
@@ -216,18 +283,8 @@ std::string model_config_to_json(const ModelConfig& c) {
   j["mask_feature_prob"] = c.mask_feature_prob;
   j["mask_feature_length"] = c.mask_feature_length;
   j["mask_feature_min_masks"] = c.mask_feature_min_masks;
-  if (!c.labels.empty()) {
-    json id2label = json::object(), label2id = json::object();
-    for (size_t i = 0; i < c.labels.size(); ++i) {
-      id2label[std::to_string(i)] = c.labels[i];
-      label2id[c.labels[i]] = i;
-    }
-    j["id2label"] = id2label;
-    j["label2id"] = label2id;
-    j["num_labels"] = c.labels.size();
-    j["problem_type"] = "regression";
-    j["pooling_mode"] = "mean";
-  }
+  write_labels(j, c);
+  if (!c.labels.empty()) j["pooling_mode"] = "mean";
   j["torch_dtype"] = "float32";
   return j.dump(2);
 }

@@ -1,13 +1,16 @@
-// The fields of a Hugging Face `config.json` that define a wav2vec2 / HuBERT model (and its head).
+// The fields of a Hugging Face `config.json` that define a wav2vec2 / HuBERT model (and its head),
+// or a CNN14 (model_type "cnn14", its own fields in `cnn14`).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "config/cnn14_settings.h"
+
 namespace ser {
 
 struct ModelConfig {
-  std::string model_type;                  // "wav2vec2" | "hubert"
+  std::string model_type;                  // "wav2vec2" | "hubert" | "cnn14"
   std::vector<std::string> architectures;  // as written in config.json
   int64_t hidden_size = 768;
   int64_t num_hidden_layers = 12;
@@ -34,10 +37,13 @@ struct ModelConfig {
   double mask_feature_prob = 0.0;
   int64_t mask_feature_length = 10, mask_feature_min_masks = 0;
   std::vector<std::string> labels;          // id2label in index order; empty without a head
+  Cnn14Settings cnn14;                      // model_type "cnn14" only
+
+  bool is_cnn14() const { return model_type == "cnn14"; }
 
   // "wav2vec2." or "hubert.": where task checkpoints keep the backbone.
   std::string base_prefix() const { return model_type + "."; }
-  // Number of samples the conv stack needs for one frame (400 for the standard stack).
+  // Number of samples the model needs for one frame (400 for the standard conv stack, 4960 for CNN14).
   int64_t min_samples() const;
   // Frames produced for `samples` input samples (0 when too short).
   int64_t frames_for(int64_t samples) const;

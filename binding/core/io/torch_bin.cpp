@@ -75,6 +75,13 @@ std::string describe(const Unpickled& graph, const PickleValue& v) {
 
 constexpr int kMaxNesting = 32;
 
+// BatchNorm's step counter, an int64 tensor in every state dict with BatchNorm (read as float,
+// exact up to 2^24 steps; libtorch's momentum-0.1 BatchNorm never reads it).
+bool is_batch_count(const std::string& name) {
+  static const std::string suffix = "num_batches_tracked";
+  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 // Flattened state-dict keys with their tensors, in pickle order.
 using TensorEntries = std::vector<std::pair<std::string, const PickleObject*>>;
 
@@ -135,7 +142,7 @@ void check_view(const std::string& path, const std::string& name, const PickleOb
 }
 
 // Reads the whole zip-format file; the result owns its memory.
-NamedTensors load(BoundedFile& f) {
+NamedTensors load(BoundedFile& f, const std::string& entry) {
   const ZipIndex zip = read_zip_index(f);
   std::string archive;  // torch names the top folder after the file; data.pkl sits in it
   for (const auto& n : zip.names) {
@@ -163,8 +170,16 @@ NamedTensors load(BoundedFile& f) {
   const PickleValue& root = graph.root;
   if (root.kind != ValueKind::Ref || graph.obj(root.ref).kind != ObjectKind::Dict)
     bad(f.path(), "holds " + describe(graph, root) + ", not a state dict (a dict of tensors)");
+  const PickleObject* dict = &graph.obj(root.ref);
+  // A training checkpoint: the state dict is one entry of the saved dict.
+  if (const auto it = dict->str_keys.find(entry); !entry.empty() && it != dict->str_keys.end()) {
+    const PickleValue& v = dict->items[it->second + 1];
+    if (v.kind != ValueKind::Ref || graph.obj(v.ref).kind != ObjectKind::Dict)
+      bad(f.path(), "'" + entry + "' is " + describe(graph, v) + ", not a state dict");
+    dict = &graph.obj(v.ref);
+  }
   TensorEntries tensors;
-  collect(f.path(), graph, graph.obj(root.ref), "", 0, tensors);
+  collect(f.path(), graph, *dict, "", 0, tensors);
   if (tensors.empty()) bad(f.path(), "holds no tensors");
 
   // Validate everything before reading any data.
@@ -173,7 +188,7 @@ NamedTensors load(BoundedFile& f) {
     const PickleObject& s = graph.obj(t->storage);
     const StorageType* type = storage_type(s.storage_type);
     if (!type) bad(f.path(), "'" + name + "' is stored as " + s.storage_type + ", which is not read");
-    if (!at::isFloatingType(type->dtype))
+    if (!at::isFloatingType(type->dtype) && !is_batch_count(name))
       bad(f.path(), "'" + name + "' is a " + std::string(c10::toString(type->dtype)) +
                         " tensor; only floating-point tensors are read");
     check_view(f.path(), name, *t, s.numel);
@@ -214,7 +229,7 @@ NamedTensors load(BoundedFile& f) {
 
 }  // namespace
 
-NamedTensors read_torch_bin(const std::string& path) {
+NamedTensors read_torch_bin(const std::string& path, const std::string& entry) {
   BoundedFile f(path);
   unsigned char magic[4] = {0, 0, 0, 0};
   if (f.size() >= 4) f.read(0, magic, 4, "file signature");
@@ -225,7 +240,7 @@ NamedTensors read_torch_bin(const std::string& path) {
     bad(path, "is not a torch.save zip archive (" + std::to_string(f.size()) + " bytes, no zip signature)");
   }
   try {
-    return load(f);
+    return load(f, entry);
   } catch (const c10::Error& e) {  // from at::empty/as_strided on sizes that passed our checks
     bad(path, e.what_without_backtrace());
   } catch (const std::bad_alloc&) {

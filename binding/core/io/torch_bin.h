@@ -10,6 +10,9 @@
 namespace ser::io {
 
 // Returns a flat name -> float32 CPU tensor map; non-tensor entries are an error naming the key.
-NamedTensors read_torch_bin(const std::string& path);
+// Floating-point tensors only, and BatchNorm's int64 num_batches_tracked (as float).
+// `entry` non-empty and present: the file is a training checkpoint whose `entry` is the state dict;
+// its other entries (step counters, sampler state) are never converted. Absent: the file itself.
+NamedTensors read_torch_bin(const std::string& path, const std::string& entry = "");
 
 }  // namespace ser::io

@@ -1,39 +1,30 @@
 #include "models/cnn14.h"
 
-#include <ATen/ATen.h>
-#include <nlohmann/json.hpp>
+#include <map>
 
-#include "error.h"
+#include <ATen/ATen.h>
+#include <torch/nn/init.h>
 
 namespace ser::models {
+namespace {
 
-Cnn14Config parse_cnn14_config(const std::string& text, const std::string& src) {
-  Cnn14Config c;
-  try {
-    auto j = nlohmann::json::parse(text);
-    if (j.value("model_type", std::string()) != "cnn14") throw Error(ErrorCode::Config, src + ": model_type is not cnn14");
-    c.log_mel.sample_rate = j.value("sample_rate", c.log_mel.sample_rate);
-    c.log_mel.n_fft = j.value("n_fft", c.log_mel.n_fft);
-    c.log_mel.hop_length = j.value("hop_length", c.log_mel.hop_length);
-    c.log_mel.n_mels = j.value("n_mels", c.log_mel.n_mels);
-    c.log_mel.f_min = j.value("f_min", c.log_mel.f_min);
-    c.log_mel.f_max = j.value("f_max", c.log_mel.f_max);
-    c.channels = j.value("channels", c.channels);
-    if (j.contains("id2label")) {
-      c.labels.clear();
-      for (size_t i = 0; i < j["id2label"].size(); ++i) c.labels.push_back(j["id2label"].at(std::to_string(i)).get<std::string>());
+// PANNs' init_layer / init_bn: Xavier-uniform weights, zero biases, BatchNorm scale 1 shift 0.
+void init_like_panns(torch::nn::Module& m) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : m.named_parameters()) {
+    const auto& name = p.key();
+    auto& t = p.value();
+    const bool is_bn = name.find("bn") != std::string::npos;
+    if (name.size() >= 6 && name.compare(name.size() - 6, 6, "weight") == 0) {
+      if (is_bn) t.fill_(1);
+      else torch::nn::init::xavier_uniform_(t);
+    } else {
+      t.zero_();
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::Config, src + ": " + e.what());
   }
-  if (c.channels.size() != 6) throw Error(ErrorCode::Config, src + ": 'channels' must list 6 block widths");
-  for (auto ch : c.channels)
-    if (ch <= 0) throw Error(ErrorCode::Config, src + ": 'channels' must be positive");
-  if (c.log_mel.n_fft <= 0 || c.log_mel.hop_length <= 0 || c.log_mel.n_mels <= 0 || !(c.log_mel.f_max > c.log_mel.f_min))
-    throw Error(ErrorCode::Config, src + ": invalid log-Mel settings");
-  if (c.labels.empty()) throw Error(ErrorCode::Config, src + ": 'id2label' is empty");
-  return c;
 }
+
+}  // namespace
 
 Cnn14ConvBlockImpl::Cnn14ConvBlockImpl(int64_t in_channels, int64_t out_channels, bool pool) : pool_(pool) {
   auto conv = [](int64_t i, int64_t o) { return torch::nn::Conv2dOptions(i, o, 3).stride(1).padding(1).bias(false); };
@@ -44,37 +35,71 @@ Cnn14ConvBlockImpl::Cnn14ConvBlockImpl(int64_t in_channels, int64_t out_channels
 }
 
 torch::Tensor Cnn14ConvBlockImpl::forward(const torch::Tensor& input) {
-  auto x = at::relu(bn1(conv1(input)));
-  x = at::relu(bn2(conv2(x)));
+  auto x = bn1(conv1(input));
+  x.relu_();
+  x = bn2(conv2(x));
+  x.relu_();
   return pool_ ? at::avg_pool2d(x, {2, 2}) : x;
 }
 
-Cnn14Impl::Cnn14Impl(const Cnn14Config& c) {
-  log_mel_ = LogMel(c.log_mel);
-  bn0 = register_module("bn0", torch::nn::BatchNorm2d(c.log_mel.n_mels));
+Cnn14Impl::Cnn14Impl(const Cnn14Settings& s, int64_t outputs) : settings_(s) {
+  log_mel_ = LogMel(s.log_mel);
+  bn0 = register_module("bn0", torch::nn::BatchNorm2d(s.log_mel.n_mels));
   int64_t in = 1;
-  for (size_t i = 0; i < c.channels.size(); ++i) {
-    blocks_.push_back(register_module("conv_block" + std::to_string(i + 1), Cnn14ConvBlock(in, c.channels[i], i + 1 < c.channels.size())));
-    in = c.channels[i];
+  for (size_t i = 0; i < s.channels.size(); ++i) {
+    blocks_.push_back(register_module("conv_block" + std::to_string(i + 1),
+                                      Cnn14ConvBlock(in, s.channels[i], i + 1 < s.channels.size())));
+    in = s.channels[i];
   }
   fc1 = register_module("fc1", torch::nn::Linear(in, in));
-  fc_out = register_module("fc_out", torch::nn::Linear(in, static_cast<int64_t>(c.labels.size())));
+  fc_out = register_module("fc_out", torch::nn::Linear(in, outputs));
+  init_like_panns(*this);
 }
 
-Cnn14Output Cnn14Impl::forward(const torch::Tensor& waveforms) {
-  auto x = log_mel_(waveforms).unsqueeze(1);     // (B, 1, T, mels)
-  x = bn0(x.transpose(1, 3)).transpose(1, 3);    // BatchNorm over the Mel bins
-  for (auto& block : blocks_) {
-    x = block(x);
-    x = at::dropout(x, 0.2, is_training());
-  }
-  x = x.mean(3);                                  // (B, C, T'): mean over frequency
-  x = std::get<0>(x.max(2)) + x.mean(2);          // max + mean over time
-  x = at::dropout(x, 0.5, is_training());
+Cnn14Output Cnn14Impl::forward(const torch::Tensor& waveforms) { return forward_log_mel(log_mel_(waveforms)); }
+
+Cnn14Output Cnn14Impl::forward_log_mel(const torch::Tensor& log_mel) {
+  auto x = log_mel.unsqueeze(1);               // (B, 1, T, mels)
+  x = bn0(x.transpose(1, 3)).transpose(1, 3);  // BatchNorm over the Mel bins
+  for (auto& block : blocks_) x = at::dropout(block(x), 0.2, is_training());
   Cnn14Output out;
-  out.embedding = at::relu(fc1(x));
-  out.logits = fc_out(out.embedding);
+  out.features = x.mean(3);  // (B, C, T')
+  out.pooled = std::get<0>(out.features.max(2)) + out.features.mean(2);
+  out.embedding = at::relu(fc1(at::dropout(out.pooled, 0.5, is_training())));
+  out.logits = fc_out(out.embedding);  // PANNs: the head reads fc1 before the embedding's dropout
   return out;
+}
+
+NetworkOutput Cnn14Impl::to_network_output(const Cnn14Output& out, const std::vector<int64_t>& lengths) const {
+  NetworkOutput r{out.features.transpose(1, 2), {}, out.embedding, out.logits};
+  for (auto len : lengths) r.frames.push_back(settings_.frames_for(len));
+  return r;
+}
+
+NetworkOutput Cnn14Impl::run(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) {
+  const int64_t padded = waveforms.size(1);
+  bool uniform = true;
+  for (auto len : lengths) uniform = uniform && len == padded;
+  if (uniform || is_training()) return to_network_output(forward(waveforms), lengths);
+
+  // Inference on mixed lengths: one forward per length, results scattered back in batch order.
+  std::map<int64_t, std::vector<int64_t>> by_length;
+  for (size_t b = 0; b < lengths.size(); ++b) by_length[lengths[b]].push_back(static_cast<int64_t>(b));
+  const int64_t B = waveforms.size(0), C = settings_.channels.back();
+  const int64_t max_frames = settings_.frames_for(padded);
+  auto opts = waveforms.options();
+  NetworkOutput r{at::zeros({B, max_frames, C}, opts), {}, at::empty({B, C}, opts), {}};
+  for (auto len : lengths) r.frames.push_back(settings_.frames_for(len));
+  for (const auto& [len, items] : by_length) {
+    const auto rows = at::tensor(items, at::kLong).to(waveforms.device());
+    auto out = forward(waveforms.index_select(0, rows).narrow(1, 0, len));
+    if (!r.logits.defined()) r.logits = at::empty({B, out.logits.size(1)}, opts);
+    auto frames = out.features.transpose(1, 2);
+    r.hidden.narrow(1, 0, frames.size(1)).index_copy_(0, rows, frames);
+    r.pooled.index_copy_(0, rows, out.embedding);
+    r.logits.index_copy_(0, rows, out.logits);
+  }
+  return r;
 }
 
 }  // namespace ser::models

@@ -1,29 +1,19 @@
-// CNN14 as in PANNs (Cnn14 / Cnn14_16k), with a 3-output regression layer: log-Mel -> bn0 over the
+// CNN14 as in PANNs (Cnn14 / Cnn14_16k), with a regression layer for A/D/V: log-Mel -> bn0 over the
 // Mel bins -> six conv blocks (2 x [3x3 conv, BN, ReLU], 2x2 average pooling after blocks 1-5,
 // dropout 0.2) -> mean over frequency -> max + mean over time -> dropout 0.5 -> fc1 + ReLU
 // (the embedding) -> fc_out. Parameter names are PANNs' (bn0, conv_block1.conv1.weight, ..., fc1).
 #pragma once
-#include <string>
 #include <vector>
 
-#include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
+#include "config/cnn14_settings.h"
 #include "models/log_mel.h"
+#include "models/ser_network.h"
 
 namespace ser::models {
-
-struct Cnn14Config {
-  LogMelOptions log_mel;
-  std::vector<int64_t> channels{64, 128, 256, 512, 1024, 2048};
-  std::vector<std::string> labels{"arousal", "dominance", "valence"};
-  // Five 2x2 poolings need 32 frames: (32 - 1) * hop samples.
-  int64_t min_samples() const { return 31 * log_mel.hop_length; }
-};
-
-Cnn14Config parse_cnn14_config(const std::string& json_text, const std::string& source);
 
 class Cnn14ConvBlockImpl : public torch::nn::Module {
  public:
@@ -38,16 +28,29 @@ class Cnn14ConvBlockImpl : public torch::nn::Module {
 TORCH_MODULE(Cnn14ConvBlock);
 
 struct Cnn14Output {
-  torch::Tensor embedding;  // (B, C6): fc1 + ReLU
+  torch::Tensor features;   // (B, C6, T'): block 6 after the mean over frequency
+  torch::Tensor pooled;     // (B, C6): max + mean over time
+  torch::Tensor embedding;  // (B, C6): fc1 + ReLU, what fc_out reads
   torch::Tensor logits;     // (B, outputs)
 };
 
-class Cnn14Impl : public torch::nn::Module {
+class Cnn14Impl : public SerNetworkImpl {
  public:
-  explicit Cnn14Impl(const Cnn14Config& config);
-  Cnn14Output forward(const torch::Tensor& waveforms);  // (B, L) at the config's sample rate
+  Cnn14Impl(const Cnn14Settings& settings, int64_t outputs);
+  // waveforms (B, L) at the settings' sample rate, all of length L.
+  Cnn14Output forward(const torch::Tensor& waveforms);
+  // Everything after the front end: log_mel (B, T, n_mels) in dB.
+  Cnn14Output forward_log_mel(const torch::Tensor& log_mel);
+  // Padded batches: training runs the batch as it is (PANNs pads its clips too); inference runs
+  // each length on its own, so an item's result never depends on what it was batched with.
+  NetworkOutput run(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) override;
+  bool has_head() const override { return true; }
+  const Cnn14Settings& settings() const { return settings_; }
 
  private:
+  NetworkOutput to_network_output(const Cnn14Output& out, const std::vector<int64_t>& lengths) const;
+
+  Cnn14Settings settings_;
   LogMel log_mel_{nullptr};  // not registered: it holds no parameters
   torch::nn::BatchNorm2d bn0{nullptr};
   std::vector<Cnn14ConvBlock> blocks_;

@@ -26,4 +26,9 @@ ModelOutput EmotionModelImpl::forward(const torch::Tensor& waveforms, const std:
   return out;
 }
 
+NetworkOutput EmotionModelImpl::run(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) {
+  auto out = forward(waveforms, lengths);
+  return {out.backbone.hidden, out.backbone.frames, out.pooled, out.logits};
+}
+
 }  // namespace ser::models

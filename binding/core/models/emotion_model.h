@@ -5,6 +5,7 @@
 
 #include "config/model_config.h"
 #include "models/regression_head.h"
+#include "models/ser_network.h"
 #include "models/wav2vec2_backbone.h"
 
 namespace ser::models {
@@ -18,11 +19,13 @@ struct ModelOutput {
 // Mean over valid frames only, so a padded batch gives each item's own result.
 torch::Tensor masked_mean(const torch::Tensor& hidden, const BackboneOutput& out);
 
-class EmotionModelImpl : public torch::nn::Module {
+class EmotionModelImpl : public SerNetworkImpl {
  public:
   EmotionModelImpl(const ModelConfig& config, bool with_head);
   ModelOutput forward(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths);
-  bool has_head() const { return !classifier.is_empty(); }
+  NetworkOutput run(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) override;
+  bool has_head() const override { return !classifier.is_empty(); }
+  void freeze_feature_encoder(bool frozen) override { backbone->freeze_feature_encoder(frozen); }
   const ModelConfig& config() const { return backbone->config(); }
 
   Wav2Vec2Backbone backbone{nullptr};

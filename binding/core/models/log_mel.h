@@ -4,12 +4,11 @@
 #pragma once
 #include <torch/nn/module.h>
 
+#include "config/cnn14_settings.h"
+
 namespace ser::models {
 
-struct LogMelOptions {
-  int64_t sample_rate = 16000, n_fft = 512, hop_length = 160, n_mels = 64;
-  double f_min = 50, f_max = 8000;
-};
+using LogMelOptions = LogMelSettings;
 
 // librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax) with htk=False, norm='slaney': (n_fft/2+1, n_mels).
 torch::Tensor slaney_mel_filters(const LogMelOptions& o);

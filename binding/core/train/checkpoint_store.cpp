@@ -23,7 +23,7 @@ std::string tmp_name(const std::string& out_dir, const std::string& name, const 
 
 }  // namespace
 
-void write_checkpoint(const std::string& out_dir, const std::string& name, models::EmotionModel& model,
+void write_checkpoint(const std::string& out_dir, const std::string& name, models::SerNetwork& model,
                       const ModelConfig& config, const PreprocessorConfig& pre, const LoopState& state,
                       torch::optim::Optimizer* optimizer) {
   const fs::path final_dir = fs::path(out_dir) / name;
@@ -33,7 +33,7 @@ void write_checkpoint(const std::string& out_dir, const std::string& name, model
   fs::create_directories(tmp, ec);
   if (ec) throw Error(ErrorCode::Io, "cannot create " + tmp.string() + ": " + ec.message());
   try {
-    save_model_folder(model, config, pre, tmp.string());
+    save_model_folder(*model, config, pre, tmp.string());
     nlohmann::json j;
     j["epoch"] = state.epoch;
     j["next_batch"] = state.next_batch;

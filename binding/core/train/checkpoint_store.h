@@ -24,7 +24,7 @@ struct LoopState {
 
 // Writes <out>/<name> atomically: model files, trainer_state.json, and (when given) optimizer.pt
 // with the optimiser state and the RNG state.
-void write_checkpoint(const std::string& out_dir, const std::string& name, models::EmotionModel& model,
+void write_checkpoint(const std::string& out_dir, const std::string& name, models::SerNetwork& model,
                       const ModelConfig& config, const PreprocessorConfig& pre, const LoopState& state,
                       torch::optim::Optimizer* optimizer);
 

@@ -10,7 +10,7 @@
 
 namespace ser::train {
 
-Evaluation evaluate_manifest(models::EmotionModel& model, const ModelConfig& config, const PreprocessorConfig& pre,
+Evaluation evaluate_manifest(models::SerNetwork& model, const ModelConfig& config, const PreprocessorConfig& pre,
                              const Manifest& manifest, const std::vector<int64_t>& head_index, AudioCache& cache,
                              c10::Device device, int batch_size, double max_batch_seconds) {
   const bool was_training = model->is_training();
@@ -35,7 +35,7 @@ Evaluation evaluate_manifest(models::EmotionModel& model, const ModelConfig& con
         std::vector<const std::vector<float>*> items;
         for (size_t k : micro) items.push_back(&batch.waves[k]);
         std::vector<int64_t> lengths;
-        auto out = model->forward(preprocess::pad_batch(items, lengths).to(device), lengths);
+        auto out = model->run(preprocess::pad_batch(items, lengths).to(device), lengths);
         auto logits = out.logits.to(at::kCPU, at::kDouble).contiguous();
         for (size_t r = 0; r < micro.size(); ++r) {
           auto row = logits[static_cast<int64_t>(r)];

@@ -15,7 +15,7 @@ struct Evaluation {
 };
 
 // head_index[d]: the model output that predicts manifest dimension d.
-Evaluation evaluate_manifest(models::EmotionModel& model, const ModelConfig& config, const PreprocessorConfig& pre,
+Evaluation evaluate_manifest(models::SerNetwork& model, const ModelConfig& config, const PreprocessorConfig& pre,
                              const Manifest& manifest, const std::vector<int64_t>& head_index, AudioCache& cache,
                              c10::Device device, int batch_size, double max_batch_seconds);
 

@@ -10,7 +10,8 @@
 namespace ser::train {
 
 struct TrainOptions {
-  std::string model_dir;       // HF backbone, or a fine-tuned model (ignored on resume)
+  std::string architecture;    // "" = what model_dir holds; "cnn14" = CNN14 (from scratch without model_dir)
+  std::string model_dir;       // HF backbone, a fine-tuned model, or a PANNs .pth (ignored on resume)
   std::string train_manifest;
   std::string dev_manifest;
   std::string out_dir;

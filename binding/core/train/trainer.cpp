@@ -15,6 +15,7 @@
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 
+#include "api/cnn14_checkpoint.h"
 #include "api/model_folder.h"
 #include "api/torch_errors.h"
 #include "error.h"
@@ -36,7 +37,8 @@ using Clock = std::chrono::steady_clock;
 void check_options(const TrainOptions& o) {
   auto bad = [](const std::string& m) { throw Error(ErrorCode::Input, m); };
   if (o.out_dir.empty()) bad("outDir is required");
-  if (!o.resume && o.model_dir.empty()) bad("model is required");
+  if (!o.architecture.empty() && o.architecture != "cnn14") bad("architecture must be \"cnn14\" or left out");
+  if (!o.resume && o.model_dir.empty() && o.architecture.empty()) bad("model is required (or architecture: \"cnn14\")");
   if (o.train_manifest.empty() || o.dev_manifest.empty()) bad("train and dev manifests are required");
   if (o.optimizer != "adam" && o.optimizer != "sgd") bad("optimizer must be \"adam\" or \"sgd\"");
   if (o.lr_schedule != "constant" && o.lr_schedule != "linear") bad("lrSchedule must be \"constant\" or \"linear\"");
@@ -67,6 +69,28 @@ class NoMkldnn {
   bool before_;
 };
 
+// What the run starts from: its last checkpoint, a fresh CNN14, a PANNs checkpoint or a model folder.
+ModelFolder open_model(const TrainOptions& o, const std::string& resume_dir,
+                       const std::function<void(ModelConfig&)>& adjust) {
+  if (!resume_dir.empty()) return load_model_folder(resume_dir, 0, /*ensure_head=*/true, adjust);
+  const bool cnn14 = o.architecture == "cnn14";
+  if (cnn14 && o.num_layers != 0) throw Error(ErrorCode::Input, "numLayers applies to transformer models, not to CNN14");
+  if (cnn14 && o.model_dir.empty()) {
+    ModelConfig config;
+    config.model_type = "cnn14";
+    config.hidden_size = config.cnn14.channels.back();
+    config.num_hidden_layers = static_cast<int64_t>(config.cnn14.channels.size());
+    PreprocessorConfig pre;
+    pre.do_normalize = false;  // PANNs feeds the waveform as it is
+    return new_model(config, pre, /*with_head=*/true, o.seed);
+  }
+  if (is_panns_checkpoint_file(o.model_dir)) return import_panns_checkpoint(o.model_dir, o.seed, adjust);
+  ModelFolder f = load_model_folder(o.model_dir, o.num_layers, /*ensure_head=*/true, adjust);
+  if (cnn14 && !f.config.is_cnn14())
+    throw Error(ErrorCode::Input, "architecture is cnn14 but " + o.model_dir + " holds a " + f.config.model_type + " model");
+  return f;
+}
+
 void set_lr(torch::optim::Optimizer& opt, double lr) {
   for (auto& group : opt.param_groups()) group.options().set_lr(lr);
 }
@@ -77,7 +101,6 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
                          const std::atomic<bool>& abort) {
   return with_torch_errors([&] {
     check_options(o);
-    NoMkldnn no_mkldnn(!o.freeze_feature_encoder);
     runtime::tune_process();
     if (o.threads > 0) at::set_num_threads(o.threads); else runtime::apply_threads();
     const c10::Device device = runtime::parse_device(o.device);
@@ -101,9 +124,9 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
       if (o.layerdrop >= 0) c.layerdrop = o.layerdrop;
       if (o.mask_time_prob >= 0) c.mask_time_prob = o.mask_time_prob;
     };
-    ModelFolder folder = load_model_folder(resume_dir.empty() ? o.model_dir : resume_dir,
-                                           resume_dir.empty() ? o.num_layers : 0, /*ensure_head=*/true, adjust);
+    ModelFolder folder = open_model(o, resume_dir, adjust);
     auto& model = folder.model;
+    NoMkldnn no_mkldnn(!folder.config.is_cnn14() && !o.freeze_feature_encoder);
     std::vector<int64_t> head_index;
     for (const auto& d : train_set.dimensions) {
       auto it = std::find(folder.config.labels.begin(), folder.config.labels.end(), d);
@@ -113,7 +136,7 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
     if (dev_set.dimensions != train_set.dimensions)
       throw Error(ErrorCode::Input, "train and dev manifests label different dimensions");
     model->to(device);
-    model->backbone->freeze_feature_encoder(o.freeze_feature_encoder);
+    model->freeze_feature_encoder(o.freeze_feature_encoder);
     std::vector<at::Tensor> params;
     for (auto& p : model->parameters())
       if (p.requires_grad()) params.push_back(p);
@@ -218,7 +241,7 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
             std::vector<const std::vector<float>*> items;
             for (size_t k : part) items.push_back(&batch.waves[k]);
             std::vector<int64_t> lengths;
-            auto out = model->forward(preprocess::pad_batch(items, lengths).to(device), lengths);
+            auto out = model->run(preprocess::pad_batch(items, lengths).to(device), lengths);
             return out.logits.index_select(1, idx).to(at::kFloat);
           };
           auto rows = [&](const std::vector<size_t>& part) {

@@ -1,0 +1,85 @@
+#include "api/cnn14_checkpoint.h"
+
+#include <filesystem>
+
+#include <ATen/ATen.h>
+
+#include "error.h"
+#include "io/torch_bin.h"
+
+namespace ser {
+namespace {
+
+bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+bool ends_with(const std::string& s, const std::string& x) {
+  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+}
+
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+  throw Error(ErrorCode::Checkpoint, path + ": " + what);
+}
+
+int64_t dim_of(const std::string& path, const io::NamedTensors& t, const std::string& key, int64_t dim, int64_t rank) {
+  auto it = t.find(key);
+  if (it == t.end()) bad(path, "is not a PANNs CNN14 checkpoint: it has no '" + key + "'");
+  if (it->second.dim() != rank) bad(path, "'" + key + "' has " + std::to_string(it->second.dim()) + " dimensions, CNN14 has " + std::to_string(rank));
+  return it->second.size(dim);
+}
+
+}  // namespace
+
+io::LoadPolicy cnn14_load_policy(ModelFolder& f, io::NamedTensors& tensors) {
+  static const char* kPannsOnly[] = {"spectrogram_extractor.", "logmel_extractor.", "fc_audioset."};
+  for (auto it = tensors.begin(); it != tensors.end();) {
+    bool skip = false;
+    for (const char* p : kPannsOnly) skip = skip || starts_with(it->first, p);
+    if (skip) {
+      f.skipped_keys.push_back(it->first);
+      it = tensors.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  io::LoadPolicy policy;
+  for (const auto& b : f.model->named_buffers())
+    if (ends_with(b.key(), "num_batches_tracked")) policy.optional.push_back(b.key());
+  if (f.new_head) policy.optional.push_back("fc_out.");
+  return policy;
+}
+
+bool is_panns_checkpoint_file(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+ModelFolder import_panns_checkpoint(const std::string& path, uint64_t seed,
+                                    const std::function<void(ModelConfig&)>& adjust) {
+  io::NamedTensors tensors = io::read_torch_bin(path, "model");
+  ModelConfig config;
+  config.model_type = "cnn14";
+  config.architectures = {"Cnn14ForSpeechClassification"};
+  for (int b = 0; b < 6; ++b)
+    config.cnn14.channels[b] = dim_of(path, tensors, "conv_block" + std::to_string(b + 1) + ".conv1.weight", 0, 4);
+  config.cnn14.log_mel.n_mels = dim_of(path, tensors, "bn0.weight", 0, 1);
+  if (auto it = tensors.find("logmel_extractor.melW"); it != tensors.end()) {
+    const int64_t bins = it->second.dim() == 2 ? it->second.size(0) : -1;
+    if (bins != config.cnn14.log_mel.n_fft / 2 + 1)
+      bad(path, "its Mel filters cover " + std::to_string(bins) + " FFT bins; only the 16 kHz Cnn14_16k (n_fft 512, 257 bins) is supported"
+                " (the 32 kHz Cnn14 uses n_fft 1024)");
+  }
+  config.hidden_size = config.cnn14.channels.back();
+  config.num_hidden_layers = 6;
+  config.labels = {"arousal", "dominance", "valence"};
+  if (adjust) adjust(config);
+  PreprocessorConfig pre;
+  pre.do_normalize = false;  // PANNs feeds the waveform as it is
+  pre.sampling_rate = static_cast<int>(config.cnn14.log_mel.sample_rate);
+
+  ModelFolder f = new_model(config, pre, /*with_head=*/true, seed);
+  f.new_head = true;
+  const io::LoadPolicy policy = cnn14_load_policy(f, tensors);
+  io::load_state(*f.model, tensors, path, policy);
+  return f;
+}
+
+}  // namespace ser
