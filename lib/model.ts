@@ -75,12 +75,18 @@ export class SerModel implements AsyncDisposable {
     return values.map((v) => Object.fromEntries(this.info.labels.map((label, i) => [label, v[i]])));
   }
 
-  /** Mean-pooled last-layer hidden states, one Float32Array of hiddenSize per input. */
+  /**
+   * One Float32Array of hiddenSize per input: wav2vec2 / HuBERT, the mean-pooled last hidden state;
+   * CNN14, the fc1 activation (PANNs' embedding). Either way, what the regression head reads.
+   */
   async embed(input: AudioInputs, opts?: RunOptions): Promise<Float32Array[]> {
     return (await this.#run(input, 'embed', opts)).values;
   }
 
-  /** The last hidden state of each input: frames (20 ms each) x hiddenSize. */
+  /**
+   * Frame features of each input, frames x hiddenSize: wav2vec2 / HuBERT, the last hidden state
+   * (20 ms frames); CNN14, its last conv block averaged over frequency (320 ms steps).
+   */
   async hiddenStates(input: AudioInputs, opts?: RunOptions): Promise<HiddenStates[]> {
     const { values, frames } = await this.#run(input, 'hidden', opts);
     return values.map((data, i) => ({ frames: frames[i], size: this.info.hiddenSize, data }));

@@ -1,12 +1,20 @@
 // train(): fine-tuning on a native thread, as in the paper (CCC loss, Adam 1e-4, batch 32,
-// 5 epochs, CNN frozen, best on dev). Returns a TrainingRun: await it for the result, or
-// iterate it for events.
+// 5 epochs, CNN frozen, best on dev; CNN14: SGD + Nesterov 0.9, lr 0.01, batch 64, 60 epochs).
+// Returns a TrainingRun: await it for the result, or iterate it for events.
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+
 import { InputError, native } from './errors';
 import { type LabelRange, resolveLabelRange } from './label-range';
 import { nativeAddon } from './native';
 
 export interface TrainOptions {
-  /** HF backbone folder or a fine-tuned ser-torch model (a head is created when absent). */
+  /**
+   * 'cnn14' trains the paper's CNN14 baseline: from scratch without `model`, else from a PANNs
+   * checkpoint file (Cnn14_16k .pth) or a CNN14 folder. Left out: whatever `model` holds.
+   */
+  architecture?: 'cnn14';
+  /** HF backbone folder, a fine-tuned ser-torch model (a head is created when absent), or a PANNs .pth. */
   model?: string;
   /** Manifests (CSV or JSONL). When they have a split column, train uses 'train' rows and dev 'dev' rows. */
   train: string;
@@ -76,13 +84,20 @@ export interface TrainResult {
   aborted: boolean;
 }
 
+/** The paper's CNN14 recipe; options the caller sets win. */
+export const CNN14_RECIPE = { optimizer: 'sgd', lr: 0.01, momentum: 0.9, batchSize: 64, epochs: 60 } as const;
+
 function checkOptions(opts: TrainOptions) {
   if (!opts || typeof opts !== 'object') throw new InputError('train(options): options object required');
   for (const key of ['train', 'dev', 'outDir'] as const) {
     if (typeof opts[key] !== 'string' || opts[key] === '') throw new InputError(`train: '${key}' must be a non-empty string`);
   }
-  if (!opts.resume && (typeof opts.model !== 'string' || opts.model === '')) {
-    throw new InputError("train: 'model' is required unless resume is set");
+  if (opts.architecture !== undefined && opts.architecture !== 'cnn14') {
+    throw new InputError(`train: architecture must be 'cnn14' or left out, got ${JSON.stringify(opts.architecture)}`);
+  }
+  const fromScratch = opts.architecture === 'cnn14' && opts.model === undefined;
+  if (!opts.resume && !fromScratch && (typeof opts.model !== 'string' || opts.model === '')) {
+    throw new InputError("train: 'model' is required unless resume is set or architecture is 'cnn14'");
   }
   for (const key of ['batchSize', 'epochs', 'evalEvery', 'numLayers', 'threads', 'seed'] as const) {
     const v = opts[key];
@@ -94,6 +109,24 @@ function checkOptions(opts: TrainOptions) {
       throw new InputError(`train: '${key}' must be a non-negative number`);
     }
   }
+}
+
+/** Whether the run trains a CNN14 (and so takes CNN14_RECIPE's defaults). */
+async function trainsCnn14(opts: TrainOptions): Promise<boolean> {
+  if (opts.architecture === 'cnn14') return true;
+  const dir = opts.resume ? path.join(opts.outDir, 'last') : opts.model;
+  if (!dir) return false;
+  try {
+    if ((await fsp.stat(dir)).isFile()) return true; // a PANNs checkpoint
+    const config = JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8'));
+    return config?.model_type === 'cnn14';
+  } catch {
+    return false; // the native side names what is wrong with the folder
+  }
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** A running training job: await it, or iterate its events. */
@@ -118,8 +151,9 @@ export class TrainingRun implements PromiseLike<TrainResult>, AsyncIterable<Trai
     if (opts.signal?.aborted) throw new InputError('train: the AbortSignal is already aborted');
     const addon = await native(() => nativeAddon());
     const { onEvent, signal, ...rest } = opts;
+    const recipe = (await trainsCnn14(opts)) ? CNN14_RECIPE : {};
     const handle = await native(() =>
-      addon.train({ ...rest, labelRange }, (event: TrainEvent) => {
+      addon.train({ ...recipe, ...withoutUndefined(rest), labelRange }, (event: TrainEvent) => {
         this.#events.push(event);
         this.#wake();
         onEvent?.(event);

@@ -59,12 +59,13 @@ program
 program
   .command('train')
   .description('fine-tune a model with the CCC loss (the paper\'s recipe by default)')
-  .requiredOption('--model <dir>', 'HF backbone or fine-tuned model folder')
+  .option('--model <dir>', 'HF backbone or fine-tuned model folder, or a PANNs .pth (with --architecture cnn14)')
+  .option('--architecture <name>', 'cnn14: the CNN14 baseline (from scratch without --model)')
   .requiredOption('--train <manifest>', 'training manifest (CSV or JSONL)')
   .requiredOption('--dev <manifest>', 'development manifest')
   .requiredOption('--out <dir>', 'output folder (best/ and last/ checkpoints)')
   .option('--label-range <range>', 'min,max or a preset (msp-podcast, iemocap, mosi)', labelRangeArg)
-  .option('--optimizer <name>', 'adam or sgd', 'adam')
+  .option('--optimizer <name>', 'adam or sgd (default: adam; sgd for cnn14)')
   .option('--lr <lr>', 'learning rate', Number)
   .option('--batch-size <n>', 'batch size', Number)
   .option('--epochs <n>', 'epochs', Number)
@@ -80,7 +81,7 @@ program
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     const result = await train({
-      model: o.model, train: o.train, dev: o.dev, outDir: o.out, labelRange: o.labelRange, optimizer: o.optimizer,
+      architecture: o.architecture, model: o.model, train: o.train, dev: o.dev, outDir: o.out, labelRange: o.labelRange, optimizer: o.optimizer,
       lr: o.lr, batchSize: o.batchSize, epochs: o.epochs, maxBatchSeconds: o.maxBatchSeconds,
       maxClipSeconds: o.maxClipSeconds, numLayers: o.numLayers, freezeFeatureEncoder: !o.unfreezeCnn,
       device: o.device, seed: o.seed, resume: o.resume, signal: controller.signal,

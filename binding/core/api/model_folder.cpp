@@ -27,7 +27,7 @@ bool wants_head(const ModelConfig& c, const io::NamedTensors& checkpoint) {
 void release_replaced(torch::nn::Module& model, const io::NamedTensors& replaced) {
   torch::NoGradGuard no_grad;
   auto release = [&](const std::string& key, at::Tensor& t) {
-    if (replaced.count(key)) t.set_data(at::zeros({1}, t.options()).expand(t.sizes()));
+    if (replaced.count(key)) t.set_data(at::zeros({}, t.options()).expand(t.sizes()));
   };
   for (auto& p : model.named_parameters()) release(p.key(), p.value());
   for (auto& b : model.named_buffers()) release(b.key(), b.value());
