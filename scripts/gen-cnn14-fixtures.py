@@ -10,7 +10,8 @@ Writes
   expected.json         eval-mode outputs (pooled features, fc1 embedding, 3 logits) of a tiny CNN14 on those
                         waveforms, and the outputs of the PANNs-style checkpoint's fc_audioset head.
   model/                Hugging Face-style folder (config.json, model.safetensors, preprocessor_config.json).
-  panns_checkpoint.pth  the same trunk as a PANNs training checkpoint {"iteration", "model"} with fc_audioset.
+  panns_checkpoint.pth  the same trunk as a PANNs training checkpoint {"iteration", "model", "sampler"} with
+                        fc_audioset; panns_checkpoint_legacy.pth: the same in the legacy (pre-1.6) format.
 The CNN14 module below follows qiuqiangkong/audioset_tagging_cnn pytorch/models.py (Cnn14) with the
 channel widths made a parameter; the front end is torchaudio's, not ours.
 """
@@ -332,8 +333,15 @@ def main():
         json.dump({"do_normalize": False, "sampling_rate": SR, "feature_size": 1}, f, indent=2)
         f.write("\n")
 
-    # PANNs checkpoint (zip format, torch 1.13); conv_real / conv_imag are left out (2 x 257 x 512 floats ~ 1 MB)
-    torch.save({"iteration": 0, "model": panns.state_dict()}, os.path.join(OUT, "panns_checkpoint.pth"))
+    # PANNs checkpoints as its main.py saves them: {"iteration", "model", "sampler"} with numpy arrays in the
+    # sampler state, in torch 1.13's zip format and in the legacy format of the torch versions PANNs was trained
+    # with. conv_real / conv_imag are left out (2 x 257 x 512 floats ~ 1 MB).
+    checkpoint = {"iteration": 100000, "model": panns.state_dict(),
+                  "sampler": {"indexes_per_class": [np.arange(3) + 10 * k for k in range(N_AUDIOSET)],
+                              "queue": [1, 2, 3], "pointers_of_classes": [0] * N_AUDIOSET,
+                              "random_state": np.random.RandomState(0).get_state()}}
+    torch.save(checkpoint, os.path.join(OUT, "panns_checkpoint.pth"))
+    torch.save(checkpoint, os.path.join(OUT, "panns_checkpoint_legacy.pth"), _use_new_zipfile_serialization=False)
 
     for root, _, files in sorted(os.walk(OUT)):
         for name in sorted(files):

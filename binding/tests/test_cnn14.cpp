@@ -119,7 +119,8 @@ TEST_CASE("cnn14: a padded batch of mixed lengths gives each item its own result
 TEST_CASE("cnn14: starts from a PANNs checkpoint (AudioSet layer and front end skipped, fresh fc_out)") {
   const auto logmel = read_fixture("logmel.json");
   const auto expected = read_fixture("expected.json");
-  auto folder = ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/cnn14/panns_checkpoint.pth", 7);
+  for (const char* file : {"panns_checkpoint.pth", "panns_checkpoint_legacy.pth"}) {
+  auto folder = ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/cnn14/" + file, 7);
   CHECK(folder.config.is_cnn14());
   CHECK(folder.config.cnn14.channels[0] == 4 && folder.config.cnn14.channels[5] == 32);
   CHECK(folder.new_head);
@@ -132,6 +133,7 @@ TEST_CASE("cnn14: starts from a PANNs checkpoint (AudioSet layer and front end s
   auto out = model.forward(floats(logmel["inputs"][1]).unsqueeze(0));
   CHECK_NEAR(max_diff(out.embedding[0], floats(c["embedding"])), 0.0, 1e-4);  // the trunk is PANNs'
   CHECK(out.logits.size(1) == 3);
+  }
   // A bare state dict of the wrong kind is a checkpoint error naming what is missing.
   CHECK_THROWS_CODE(ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/models/hubert_postln_group/pytorch_model.bin", 0),
                     ser::ErrorCode::Checkpoint);

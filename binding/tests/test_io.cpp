@@ -371,10 +371,30 @@ TEST_CASE("torch_bin: hand-made archives; a storage saved on cuda:0 loads on the
   CHECK(is(ser::io::read_torch_bin(fixture("cuda_location.bin"))["w"], {4}, {1, 2, 3, 4}));
 }
 
-TEST_CASE("torch_bin: the legacy (non-zip) format is a clear error") {
-  const std::string p = fixture("state_dict_legacy.bin");
-  auto m = error_of([&] { ser::io::read_torch_bin(p); });
-  CHECK(contains(m, p) && contains(m, "legacy") && contains(m, "safetensors"));
+TEST_CASE("torch_bin: the legacy (pre-1.6, non-zip) format reads the same state dict") {
+  check_state_dict(ser::io::read_torch_bin(fixture("state_dict_legacy.bin")));
+}
+
+TEST_CASE("torch_bin: every truncation of a legacy file is refused; flipped bytes never crash") {
+  TempDir dir;
+  const std::string p = dir.file("legacy.bin");
+  const std::string bytes = read_bytes(fixture("state_dict_legacy.bin"));
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    write_bytes(p, bytes.substr(0, n));
+    CHECK(contains(error_of([&] { ser::io::read_torch_bin(p); }), p));
+  }
+  // No checksums in this format: a flipped data byte changes a value; anything else is refused.
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string b = bytes;
+    b[i] = static_cast<char>(b[i] ^ 0x20);
+    write_bytes(p, b);
+    try {
+      auto sd = ser::io::read_torch_bin(p);
+      for (const auto& [name, t] : sd) CHECK(t.numel() <= 6);
+    } catch (const ser::Error& e) {
+      CHECK(e.code() == ErrorCode::Checkpoint);
+    }
+  }
 }
 
 TEST_CASE("torch_bin: non-float, non-tensor and non-dict contents name what is wrong") {
@@ -401,12 +421,12 @@ TEST_CASE("torch_bin: missing, empty, garbage and safetensors files") {
   CHECK(contains(error_of([&] { ser::io::read_torch_bin(p); }), p));
   CHECK(contains(error_of([&] { ser::io::read_torch_bin(dir.path); }), "not a regular file"));
   write_bytes(p, "");
-  CHECK(contains(error_of([&] { ser::io::read_torch_bin(p); }), "not a torch.save zip"));
+  CHECK(contains(error_of([&] { ser::io::read_torch_bin(p); }), "not a torch.save file"));
   write_bytes(p, "hello, this is not a checkpoint");
-  CHECK(contains(error_of([&] { ser::io::read_torch_bin(p); }), "not a torch.save zip"));
+  CHECK(contains(error_of([&] { ser::io::read_torch_bin(p); }), "not a torch.save file"));
   write_bytes(p, std::string("PK\x03\x04", 4) + std::string(100, 'x'));
   CHECK(contains(error_of([&] { ser::io::read_torch_bin(p); }), "end-of-central-directory"));
-  CHECK(contains(error_of([&] { ser::io::read_torch_bin(fixture("half.safetensors")); }), "not a torch.save zip"));
+  CHECK(contains(error_of([&] { ser::io::read_torch_bin(fixture("half.safetensors")); }), "not a torch.save file"));
 }
 
 TEST_CASE("torch_bin: every truncation is refused; every flipped byte is refused or harmless") {

@@ -13,7 +13,8 @@ namespace {
 // One run of Python's pickle machine (stack, MARKs, memo) over one pickle, building the arena.
 class Unpickler {
  public:
-  Unpickler(const std::string& where, const std::vector<unsigned char>& data) : where_(where), data_(data) {}
+  Unpickler(const std::string& where, const std::vector<unsigned char>& data, size_t start)
+      : where_(where), data_(data), pos_(start) {}
 
   Unpickled run() {
     while (true) {
@@ -22,7 +23,7 @@ class Unpickler {
       if (op == '.') {
         PickleValue root = pop();
         if (!stack_.empty() || !marks_.empty()) fail("leaves values behind at STOP");
-        return Unpickled{root, std::move(objects_)};
+        return Unpickled{root, std::move(objects_), pos_};
       }
       try {
         step(op);
@@ -313,8 +314,9 @@ class Unpickler {
 
 }  // namespace
 
-Unpickled unpickle(const std::string& where, const std::vector<unsigned char>& pickle) {
-  return Unpickler(where, pickle).run();
+Unpickled unpickle(const std::string& where, const std::vector<unsigned char>& pickle, size_t start) {
+  if (start > pickle.size()) throw Error(ErrorCode::Checkpoint, where + ": starts past the end of the data");
+  return Unpickler(where, pickle, start).run();
 }
 
 }  // namespace ser::io::detail

@@ -41,10 +41,11 @@ struct PickleObject {
 struct Unpickled {
   PickleValue root;
   std::deque<PickleObject> objects;
+  size_t end = 0;  // offset just past the STOP: where a following pickle or data begins
   const PickleObject& obj(size_t ref) const { return objects.at(ref); }
 };
 
-// Runs `pickle` to its STOP. `where` prefixes every error message (e.g. "<path>: data.pkl").
-Unpickled unpickle(const std::string& where, const std::vector<unsigned char>& pickle);
+// Runs `pickle` from `start` to its STOP. `where` prefixes every error message (e.g. "<path>: data.pkl").
+Unpickled unpickle(const std::string& where, const std::vector<unsigned char>& pickle, size_t start = 0);
 
 }  // namespace ser::io::detail

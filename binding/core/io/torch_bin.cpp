@@ -1,4 +1,4 @@
-// pytorch_model.bin is a zip of stored records: <archive>/data.pkl (a pickle of the state dict whose
+// pytorch_model.bin (torch >= 1.6) is a zip of stored records: <archive>/data.pkl (a pickle of the state dict whose
 // tensors point at storages by key) and <archive>/data/<key> (raw little-endian storage bytes).
 //
 // libtorch 1.13's own unpickler (torch::pickle_load) cannot read what torch.save writes for a real
@@ -7,142 +7,35 @@
 // (a view past its storage reads out of bounds) and the zip's sizes (allocations the file does not
 // back). So we read the zip ourselves (zip_archive.h) and run a small pickle machine that knows only
 // containers, scalars, strings and torch's tensor-rebuild functions (pickle_machine.h): nothing from
-// the file is ever executed. This file turns the unpickled state dict into float32 tensors, checking
-// every view against its storage and every storage against its record before anything is read.
+// the file is ever executed. This file finds the pickle and the storages in the zip; turning the
+// unpickled state dict into checked tensors is state_dict_builder's job, the legacy format torch_legacy's.
 #include "io/torch_bin.h"
 
 #include <cstring>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include <ATen/ATen.h>
 
 #include "error.h"
 #include "io/pickle_machine.h"
+#include "io/state_dict_builder.h"
+#include "io/torch_legacy.h"
 #include "io/zip_archive.h"
 
 namespace ser::io {
 namespace {
 
-using detail::ObjectKind;
 using detail::PickleObject;
-using detail::PickleValue;
 using detail::Unpickled;
+using detail::build_state_dict;
 using detail::unpickle;
-using detail::ValueKind;
 
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
   throw Error(ErrorCode::Checkpoint, path + ": " + what);
 }
 
-struct StorageType {
-  const char* name;
-  at::ScalarType dtype;
-};
-constexpr StorageType kStorageTypes[] = {
-    {"torch.FloatStorage", at::kFloat}, {"torch.HalfStorage", at::kHalf}, {"torch.BFloat16Storage", at::kBFloat16},
-    {"torch.DoubleStorage", at::kDouble}, {"torch.LongStorage", at::kLong}, {"torch.IntStorage", at::kInt},
-    {"torch.ShortStorage", at::kShort}, {"torch.CharStorage", at::kChar}, {"torch.ByteStorage", at::kByte},
-    {"torch.BoolStorage", at::kBool}};
-
-const StorageType* storage_type(const std::string& name) {
-  for (const auto& t : kStorageTypes)
-    if (name == t.name) return &t;
-  return nullptr;
-}
-
-std::string describe(const Unpickled& graph, const PickleValue& v) {
-  switch (v.kind) {
-    case ValueKind::None: return "None";
-    case ValueKind::Bool: return "a bool";
-    case ValueKind::Int: return "an int";
-    case ValueKind::Float: return "a float";
-    case ValueKind::Ref: break;
-  }
-  const PickleObject& o = graph.obj(v.ref);
-  switch (o.kind) {
-    case ObjectKind::Str: return "a string";
-    case ObjectKind::Tuple: return "a tuple";
-    case ObjectKind::List: return "a list";
-    case ObjectKind::Dict: return "a dict";
-    case ObjectKind::Storage: return "a bare storage";
-    case ObjectKind::Tensor: return "a tensor";
-    case ObjectKind::Global: case ObjectKind::Opaque: break;
-  }
-  return "a " + o.text + " object";
-}
-
-constexpr int kMaxNesting = 32;
-
-// BatchNorm's step counter, an int64 tensor in every state dict with BatchNorm (read as float,
-// exact up to 2^24 steps; libtorch's momentum-0.1 BatchNorm never reads it).
-bool is_batch_count(const std::string& name) {
-  static const std::string suffix = "num_batches_tracked";
-  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Flattened state-dict keys with their tensors, in pickle order.
-using TensorEntries = std::vector<std::pair<std::string, const PickleObject*>>;
-
-// state dicts are (ordered) dicts of tensors; nested dicts are flattened with '.'.
-void collect(const std::string& path, const Unpickled& graph, const PickleObject& dict, const std::string& prefix,
-             int depth, TensorEntries& out) {
-  if (depth > kMaxNesting)
-    bad(path, "dicts nest deeper than " + std::to_string(kMaxNesting) + " levels at '" + prefix + "'");
-  for (size_t i = 0; i < dict.items.size(); i += 2) {
-    const PickleValue& k = dict.items[i];
-    const PickleValue& v = dict.items[i + 1];
-    if (k.kind != ValueKind::Ref || graph.obj(k.ref).kind != ObjectKind::Str)
-      bad(path, "a key under '" + (prefix.empty() ? std::string("<root>") : prefix) + "' is " + describe(graph, k) +
-                    ", not a string");
-    const std::string name = prefix.empty() ? graph.obj(k.ref).text : prefix + "." + graph.obj(k.ref).text;
-    const PickleObject* o = v.kind == ValueKind::Ref ? &graph.obj(v.ref) : nullptr;
-    if (o && o->kind == ObjectKind::Tensor)
-      out.emplace_back(name, o);
-    else if (o && o->kind == ObjectKind::Dict)
-      collect(path, graph, *o, name, depth + 1, out);
-    else
-      bad(path, "'" + name + "' is " + describe(graph, v) + ", not a tensor");
-  }
-}
-
-std::string ints_text(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
-// The view must lie inside its storage; libtorch 1.13 does not check this when unpickling.
-void check_view(const std::string& path, const std::string& name, const PickleObject& t, int64_t storage_numel) {
-  const std::string view = "'" + name + "' (size " + ints_text(t.sizes) + ", stride " + ints_text(t.strides) +
-                           ", offset " + std::to_string(t.offset) + ")";
-  if (t.sizes.size() != t.strides.size() || t.sizes.size() > 64) bad(path, view + " has a malformed shape");
-  if (t.offset < 0) bad(path, view + " has a negative storage offset");
-  constexpr int64_t kMax = int64_t{1} << 62;
-  int64_t numel = 1, last = t.offset;
-  for (size_t d = 0; d < t.sizes.size(); ++d) {
-    if (t.sizes[d] < 0 || t.strides[d] < 0) bad(path, view + " has a negative size or stride");
-    if (t.sizes[d] == 0) numel = 0;
-    else if (numel != 0 && numel > kMax / t.sizes[d]) bad(path, view + " is impossibly large");
-    else numel *= t.sizes[d];
-  }
-  if (numel == 0) {
-    if (t.offset > storage_numel)
-      bad(path, view + " starts past its storage of " + std::to_string(storage_numel) + " elements");
-    return;
-  }
-  for (size_t d = 0; d < t.sizes.size(); ++d) {
-    if (t.strides[d] != 0 && (t.sizes[d] - 1) > (kMax - last) / t.strides[d]) bad(path, view + " is impossibly large");
-    last += (t.sizes[d] - 1) * t.strides[d];
-  }
-  if (last >= storage_numel)
-    bad(path, view + " reaches element " + std::to_string(last) + " of a storage with " +
-                  std::to_string(storage_numel) + " elements");
-}
-
 // Reads the whole zip-format file; the result owns its memory.
-NamedTensors load(BoundedFile& f, const std::string& entry) {
+NamedTensors load_zip(BoundedFile& f, const std::string& entry) {
   const ZipIndex zip = read_zip_index(f);
   std::string archive;  // torch names the top folder after the file; data.pkl sits in it
   for (const auto& n : zip.names) {
@@ -167,64 +60,22 @@ NamedTensors load(BoundedFile& f, const std::string& entry) {
   read_zip_record(f, archive + "data.pkl", pkl, pickle.data());
 
   const Unpickled graph = unpickle(f.path() + ": data.pkl", pickle);
-  const PickleValue& root = graph.root;
-  if (root.kind != ValueKind::Ref || graph.obj(root.ref).kind != ObjectKind::Dict)
-    bad(f.path(), "holds " + describe(graph, root) + ", not a state dict (a dict of tensors)");
-  const PickleObject* dict = &graph.obj(root.ref);
-  // A training checkpoint: the state dict is one entry of the saved dict.
-  if (const auto it = dict->str_keys.find(entry); !entry.empty() && it != dict->str_keys.end()) {
-    const PickleValue& v = dict->items[it->second + 1];
-    if (v.kind != ValueKind::Ref || graph.obj(v.ref).kind != ObjectKind::Dict)
-      bad(f.path(), "'" + entry + "' is " + describe(graph, v) + ", not a state dict");
-    dict = &graph.obj(v.ref);
-  }
-  TensorEntries tensors;
-  collect(f.path(), graph, *dict, "", 0, tensors);
-  if (tensors.empty()) bad(f.path(), "holds no tensors");
-
-  // Validate everything before reading any data.
-  std::unordered_map<const PickleObject*, int> uses;  // storage -> tensors still to build from it
-  for (const auto& [name, t] : tensors) {
-    const PickleObject& s = graph.obj(t->storage);
-    const StorageType* type = storage_type(s.storage_type);
-    if (!type) bad(f.path(), "'" + name + "' is stored as " + s.storage_type + ", which is not read");
-    if (!at::isFloatingType(type->dtype) && !is_batch_count(name))
-      bad(f.path(), "'" + name + "' is a " + std::string(c10::toString(type->dtype)) +
-                        " tensor; only floating-point tensors are read");
-    check_view(f.path(), name, *t, s.numel);
-    ++uses[&s];
-  }
-
-  NamedTensors out;
-  std::unordered_map<const PickleObject*, at::Tensor> cache;  // storages still wanted by a later tensor
-  for (const auto& [name, t] : tensors) {
-    const PickleObject& s = graph.obj(t->storage);
-    const at::ScalarType dtype = storage_type(s.storage_type)->dtype;
-    at::Tensor& raw = cache[&s];
-    if (!raw.defined()) {
-      const std::string rec = archive + "data/" + s.text;
-      const auto it = zip.records.find(rec);
-      const uint64_t have = it == zip.records.end() ? 0 : it->second.size;
-      if (it == zip.records.end() && s.numel > 0)
-        bad(f.path(), "'" + name + "' needs zip record '" + rec + "', which is missing");
-      // numel <= file size first, so the byte count cannot wrap.
-      if (static_cast<uint64_t>(s.numel) > f.size() || have != static_cast<uint64_t>(s.numel) * at::elementSize(dtype))
-        bad(f.path(), "'" + name + "': storage '" + s.text + "' should hold " + std::to_string(s.numel) +
-                          " elements of " + std::string(c10::toString(dtype)) + " but record '" + rec + "' has " +
-                          std::to_string(have) + " bytes");
-      raw = at::empty({s.numel}, at::TensorOptions().dtype(dtype));
-      if (have > 0) read_zip_record(f, rec, it->second, raw.data_ptr());
-    }
-    const at::Tensor view = raw.as_strided(t->sizes, t->strides, t->offset);
-    const bool last_use = --uses[&s] == 0;
-    // The last float32 tensor that covers its whole storage takes it without a copy.
-    const bool whole = t->offset == 0 && view.numel() == raw.numel() && view.is_contiguous();
-    at::Tensor value = dtype == at::kFloat && last_use && whole ? view : at::empty(t->sizes, at::kFloat).copy_(view);
-    if (last_use) cache.erase(&s);
-    if (!out.emplace(name, std::move(value)).second)
-      bad(f.path(), "two entries flatten to the same name '" + name + "'");
-  }
-  return out;
+  auto read_storage = [&](const std::string& name, const PickleObject& s, at::ScalarType dtype) {
+    const std::string rec = archive + "data/" + s.text;
+    const auto it = zip.records.find(rec);
+    const uint64_t have = it == zip.records.end() ? 0 : it->second.size;
+    if (it == zip.records.end() && s.numel > 0)
+      bad(f.path(), "'" + name + "' needs zip record '" + rec + "', which is missing");
+    // numel <= file size first, so the byte count cannot wrap.
+    if (static_cast<uint64_t>(s.numel) > f.size() || have != static_cast<uint64_t>(s.numel) * at::elementSize(dtype))
+      bad(f.path(), "'" + name + "': storage '" + s.text + "' should hold " + std::to_string(s.numel) +
+                        " elements of " + std::string(c10::toString(dtype)) + " but record '" + rec + "' has " +
+                        std::to_string(have) + " bytes");
+    at::Tensor raw = at::empty({s.numel}, at::TensorOptions().dtype(dtype));
+    if (have > 0) read_zip_record(f, rec, it->second, raw.data_ptr());
+    return raw;
+  };
+  return build_state_dict(f.path(), graph, entry, read_storage);
 }
 
 }  // namespace
@@ -233,14 +84,11 @@ NamedTensors read_torch_bin(const std::string& path, const std::string& entry) {
   BoundedFile f(path);
   unsigned char magic[4] = {0, 0, 0, 0};
   if (f.size() >= 4) f.read(0, magic, 4, "file signature");
-  if (std::memcmp(magic, "PK\x03\x04", 4) != 0) {
-    if (magic[0] == 0x80)  // a pickle stream: torch.save(..., _use_new_zipfile_serialization=False)
-      bad(path, "is in the legacy (pre-1.6, non-zip) torch.save format, which is not supported: re-save it with "
-                "torch.save(torch.load(path), path) in torch >= 1.6, or convert it to model.safetensors");
-    bad(path, "is not a torch.save zip archive (" + std::to_string(f.size()) + " bytes, no zip signature)");
-  }
+  const bool zip = std::memcmp(magic, "PK\x03\x04", 4) == 0;
+  if (!zip && magic[0] != 0x80)  // neither a zip nor a pickle stream (the legacy format)
+    bad(path, "is not a torch.save file (" + std::to_string(f.size()) + " bytes, no zip or pickle signature)");
   try {
-    return load(f, entry);
+    return zip ? load_zip(f, entry) : detail::load_legacy(f, entry);
   } catch (const c10::Error& e) {  // from at::empty/as_strided on sizes that passed our checks
     bad(path, e.what_without_backtrace());
   } catch (const std::bad_alloc&) {

@@ -1,5 +1,5 @@
-// Reading `pytorch_model.bin` (torch.save's zip format; the legacy pre-1.6 format is a clear
-// error) with our own zip reader and restricted unpickler: only containers, scalars and torch's
+// Reading `pytorch_model.bin` and other torch.save files (the zip format of torch >= 1.6 and the
+// legacy format before it) with our own zip reader and restricted unpickler: only containers, scalars and torch's
 // tensor-rebuild functions are understood, nothing from the file is executed, and every size is
 // checked against the file first (libtorch 1.13's torch::pickle_load cannot read real state dicts).
 #pragma once
