@@ -21,7 +21,8 @@ bool ends_with(const std::string& s, const std::string& x) {
 
 int64_t dim_of(const std::string& path, const io::NamedTensors& t, const std::string& key, int64_t dim, int64_t rank) {
   auto it = t.find(key);
-  if (it == t.end()) bad(path, "is not a PANNs CNN14 checkpoint: it has no '" + key + "'");
+  if (it == t.end())
+    bad(path, "is not a PANNs CNN14 checkpoint: it has no '" + key + "' (wav2vec2 / HuBERT models are given as their folder)");
   if (it->second.dim() != rank) bad(path, "'" + key + "' has " + std::to_string(it->second.dim()) + " dimensions, CNN14 has " + std::to_string(rank));
   return it->second.size(dim);
 }
