@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""The PyTorch peer of the inference benchmarks: torchaudio's Wav2Vec2Model with the SAME weights
-as the ser-torch side, read back from bench/.cache/<shape>/model.safetensors.
+"""The PyTorch peer of the inference benchmarks: torchaudio's Wav2Vec2Model (or, for --shape cnn14,
+the reference PANNs Cnn14 of scripts/gen-cnn14-fixtures.py) with the SAME weights as the ser-torch
+side, read back from bench/.cache/<shape>/model.safetensors.
 
     /usr/bin/python3 bench/peer_pytorch.py --shape large-12 --batch 1 --seconds 4 [--threads N]
 
@@ -11,6 +12,9 @@ one timed pass per "run" line on stdin, answering {"t": seconds}, until "done", 
 the same JSON line as without --serve. Each timed pass covers what a user of Hugging Face's pipeline pays per call:
 the per-item normalisation of Wav2Vec2FeatureExtractor ((x - mean) / sqrt(var + 1e-7)), the
 forward pass, the mean over frames and, for models with a head, dense -> tanh -> out_proj.
+For cnn14 a timed pass is the whole PANNs pipeline on the raw waveform (no normalisation, as CNN14's
+do_normalize is false): torchaudio's MelSpectrogram (16 kHz, n_fft 512, hop 160, 64 Slaney bins,
+50-8000 Hz), 10 log10(clamp(x, 1e-10)), then Cnn14 in eval mode up to its fc_out logits.
 torch's thread settings stay at the interpreter's defaults unless --threads is given.
 """
 import argparse
@@ -66,7 +70,36 @@ def torchaudio_name(hf_name, prefix):
     return "model", hf_name
 
 
+def load_cnn14(shape, folder):
+    """(Cnn14 with the folder's weights, eval mode; the torchaudio log-Mel front end)."""
+    model, _ = shapes.build(shape)
+    target = model.state_dict()
+    seen = set()
+    with torch.no_grad():
+        for name, t in read_safetensors(os.path.join(folder, "model.safetensors")):
+            if name not in target:
+                sys.exit(f"peer_pytorch: {name} has no place in the reference Cnn14")
+            if tuple(target[name].shape) != tuple(t.shape):
+                sys.exit(f"peer_pytorch: {name}: shape {list(t.shape)} != {list(target[name].shape)}")
+            target[name].copy_(t)
+            seen.add(name)
+    missing = [k for k in target if k not in seen and not k.endswith("num_batches_tracked")]
+    if missing:
+        sys.exit(f"peer_pytorch: Cnn14 weights missing from the folder: {missing[:5]}")
+    del target
+    gc.collect()
+    return model, shapes.cnn14_ref.mel_transform()
+
+
+def cnn14_logits(model, mel, raw):
+    """(B, L) waveform -> (B, 3) logits: log-Mel (B, T, 64) in dB as ser-torch computes it, then Cnn14."""
+    logmel = (10.0 * torch.log10(torch.clamp(mel(raw), min=shapes.cnn14_ref.AMIN))).transpose(1, 2)
+    return model(logmel)["logits"]
+
+
 def load(shape, folder):
+    if shapes.kind_of(shape) == "cnn14":
+        return load_cnn14(shape, folder)
     model, head = shapes.build(shape)
     targets = {"model": model.state_dict(), "head": head.state_dict() if head is not None else {}}
     seen = {"model": set(), "head": set()}
@@ -124,21 +157,27 @@ def main():
         torch.set_num_threads(a.threads)
     folder = a.dir or shapes.folder_for(a.shape)
     t0 = time.perf_counter()
-    model, head = load(a.shape, folder)
+    model, head = load(a.shape, folder)  # cnn14: head is the log-Mel front end
     load_s = time.perf_counter() - t0
+    if shapes.kind_of(a.shape) == "cnn14":
+        def run(raw):
+            return cnn14_logits(model, head, raw)
+    else:
+        def run(raw):
+            return step(model, head, raw)
 
     raw = make_input(a.batch, int(round(a.seconds * SAMPLE_RATE)), a.seed)
     times = []
 
     def timed():
         t = time.perf_counter()
-        result = step(model, head, raw)
+        result = run(raw)
         times.append(time.perf_counter() - t)
         return result
 
     with torch.inference_mode():
         for _ in range(a.warmup):
-            out = step(model, head, raw)
+            out = run(raw)
         if a.serve:
             print(json.dumps({"ready": True}), flush=True)
             while True:

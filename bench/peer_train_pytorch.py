@@ -7,6 +7,13 @@ mean pooling, an audEERING-style head (dense -> tanh -> out_proj), the CCC loss 
 
 Prints one JSON line: median seconds per step over --iters steps after --warmup, and audio-seconds
 per second. Dropout, LayerDrop and SpecAugment are off on both sides, so both do the same work.
+
+    /usr/bin/python3 bench/peer_train_pytorch.py --shape cnn14 --batch 8 --seconds 4 [--threads N]
+
+does one step of the paper's CNN14 recipe instead: the reference PANNs Cnn14 (bench/.cache/cnn14's
+weights) in train mode (BatchNorm on batch statistics, its dropouts on), the torchaudio log-Mel front
+end computed inside the step from the raw waveform, the CCC loss on fc_out, and SGD with Nesterov
+momentum 0.9, lr 0.01, as ser-torch's train({ architecture: 'cnn14' }) does.
 """
 import argparse
 import importlib.util
@@ -43,6 +50,40 @@ def main():
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
+    if peer.shapes.kind_of(a.shape) == "cnn14":
+        times = cnn14_steps(a)
+    else:
+        times = wav2vec2_steps(a)
+    median = statistics.median(times)
+    print(json.dumps({
+        "shape": a.shape, "batch": a.batch, "seconds_audio": a.batch * a.seconds, "median_s": median,
+        "audio_s_per_s": a.batch * a.seconds / median, "times_s": times, "threads": torch.get_num_threads(),
+        "torch": torch.__version__, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+def cnn14_steps(a):
+    model, mel = peer.load(a.shape, peer.shapes.folder_for(a.shape))
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+    raw = peer.make_input(a.batch, int(round(a.seconds * peer.SAMPLE_RATE)), 7)
+    gold = torch.rand(a.batch, 3, generator=torch.Generator().manual_seed(3))
+    torch.manual_seed(0)  # dropout masks
+    times = []
+    for i in range(a.warmup + a.iters):
+        t = time.perf_counter()
+        loss = ccc_loss(peer.cnn14_logits(model, mel, raw), gold)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if i >= a.warmup:
+            times.append(time.perf_counter() - t)
+    if not torch.isfinite(loss):
+        sys.exit("peer_train_pytorch: non-finite loss")
+    return times
+
+
+def wav2vec2_steps(a):
     model, _ = peer.load(a.shape, peer.shapes.folder_for(a.shape))
     hidden = model.encoder.feature_projection.projection.out_features
     torch.manual_seed(0)
@@ -67,12 +108,7 @@ def main():
         opt.zero_grad()
         if i >= a.warmup:
             times.append(time.perf_counter() - t)
-    median = statistics.median(times)
-    print(json.dumps({
-        "shape": a.shape, "batch": a.batch, "seconds_audio": a.batch * a.seconds, "median_s": median,
-        "audio_s_per_s": a.batch * a.seconds / median, "times_s": times, "threads": torch.get_num_threads(),
-        "torch": torch.__version__, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    return times
 
 
 if __name__ == "__main__":

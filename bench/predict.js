@@ -3,7 +3,7 @@
 // same shapes and the same weights in the same run. Figures are audio-seconds per wall-second;
 // only the ratios between columns mean anything (they are measured moments apart on one machine).
 //
-//   node bench/predict.js [--iters N] [--warmup N] [--cases wav2vec2-base,large-12]
+//   node bench/predict.js [--iters N] [--warmup N] [--cases wav2vec2-base,large-12,cnn14]
 //
 // Each side runs in its own fresh process, so peak RSS is per case and per side:
 //   ser-torch        node bench/predict.js --worker <case>   (require('..'): the built package)
@@ -31,6 +31,8 @@ const CASES = [
   { name: 'wav2vec2-base', shape: 'wav2vec2-base', batch: 2, seconds: 4, call: 'embed' },
   // audEERING's 12-layer large-robust shape with its regression head: predict().
   { name: 'large-12', shape: 'large-12', batch: 1, seconds: 4, call: 'predict' },
+  // PANNs Cnn14_16k at full width (the CNN14 baseline): waveform -> log-Mel -> Cnn14 -> 3 logits.
+  { name: 'cnn14', shape: 'cnn14', batch: 8, seconds: 4, call: 'predict' },
 ];
 
 function parseArgs(argv) {
@@ -48,6 +50,7 @@ function parseArgs(argv) {
     else if (a === '--serve') opts.serve = true;
     else if (a === '-h' || a === '--help') {
       console.log('usage: node bench/predict.js [--iters N] [--warmup N] [--cases a,b]');
+      console.log(`cases: ${CASES.map((c) => c.name).join(', ')} (default: all)`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
