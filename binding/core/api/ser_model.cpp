@@ -16,6 +16,7 @@
 #include "error.h"
 #include "preprocess/pad_batch.h"
 #include "preprocess/waveform.h"
+#include "runtime/cpu_block_cache.h"
 #include "runtime/device.h"
 #include "runtime/threads.h"
 
@@ -39,7 +40,10 @@ struct SerModel::Impl {
 
 
 SerModel::SerModel() : impl_(std::make_unique<Impl>()) {}
-SerModel::~SerModel() = default;
+SerModel::~SerModel() {
+  impl_.reset();
+  runtime::release_idle_blocks();  // its activations' cached blocks go back with it
+}
 
 std::shared_ptr<SerModel> SerModel::load(const std::string& dir, const ModelOptions& options) {
   return with_torch_errors([&] {

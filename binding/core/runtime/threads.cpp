@@ -8,6 +8,8 @@
 #include <malloc.h>
 #include <sched.h>
 
+#include "runtime/cpu_block_cache.h"
+
 namespace ser::runtime {
 namespace {
 std::atomic<int> g_threads{0};
@@ -42,6 +44,7 @@ void tune_process() {
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_TOP_PAD, 64 << 20);
+    install_block_cache();  // the same for the threads our work runs on (their own arenas)
   });
 }
 

@@ -20,6 +20,7 @@
 #include "api/torch_errors.h"
 #include "error.h"
 #include "preprocess/pad_batch.h"
+#include "runtime/cpu_block_cache.h"
 #include "runtime/device.h"
 #include "runtime/threads.h"
 #include "train/batch_loader.h"
@@ -315,6 +316,7 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
       checkpoint("last", true, &next_epoch);
     }
     if (o.bf16) at::autocast::set_enabled(false);
+    runtime::release_idle_blocks();
     result.steps = state.step;
     result.epochs = std::min(state.epoch, o.epochs);
     result.best_ccc = state.best_ccc;
