@@ -287,7 +287,9 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
                                 : o.lr;
           set_lr(*optimizer, lr);
           optimizer->step();
-          optimizer->zero_grad();
+          // Gradients set to none, not zeroed (PyTorch 2's default): the next backward then hands
+          // each parameter its gradient instead of adding it to zeros, two passes over the weights fewer.
+          for (auto& p : params) p.mutable_grad() = at::Tensor();
           ++state.step;
           const double secs_taken = std::chrono::duration<double>(Clock::now() - started).count();
           TrainEvent e;
