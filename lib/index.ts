@@ -3,6 +3,8 @@ export { loadModel, SerModel } from './model';
 export type { Device, LoadOptions, RunOptions, Prediction, HiddenStates, ModelInfo } from './model';
 export type { AudioInputs, AudioLike, Waveform } from './audio-input';
 export { ccc } from './ccc';
+export { logMel } from './features';
+export type { LogMelOptions, LogMelFeatures } from './features';
 export { train, TrainingRun } from './train';
 export type { TrainOptions, TrainEvent, TrainResult, PerDimension, Dimension } from './train';
 export { LABEL_RANGES } from './label-range';

@@ -56,6 +56,7 @@ export interface NativeAddon {
     test: string;
   }>;
   createModel(dir: string, configJson: string, preprocessorJson: string, withHead: boolean, seed: number): Promise<void>;
+  logMel(inputs: NativeInput[], settingsJson: string): Promise<{ frames: number; nMels: number; data: Float32Array }[]>;
 }
 
 let addon: NativeAddon | undefined;

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { InputError, loadModel, train, CheckpointError, type TrainEvent } from '../lib';
+import { InputError, loadModel, logMel, train, CheckpointError, type TrainEvent } from '../lib';
 import { nativeAddon } from '../lib/native';
 import { fixturesDir, maxAbsDiff, rejection } from './helpers/fixtures';
 
@@ -76,6 +76,34 @@ describe('a CNN14 folder', () => {
 
   test('numLayers is refused for CNN14', async () => {
     expect(await rejection(loadModel(modelDir, { numLayers: 2 }))).toBeInstanceOf(Error);
+  });
+});
+
+describe('logMel()', () => {
+  test("matches torchaudio's MelSpectrogram + dB within 1e-3 dB", async () => {
+    const reference: { frames: number; n_mels: number; log_mel: number[] }[] = readJson('logmel.json').outputs;
+    const features = await logMel(inputs.map((samples) => ({ samples, sampleRate: 16000 })));
+    features.forEach((f, i) => {
+      expect(f.frames).toBe(reference[i].frames);
+      expect(f.nMels).toBe(64);
+      expect(maxAbsDiff(f.data, reference[i].log_mel)).toBeLessThan(1e-3);
+    });
+  });
+
+  test('other settings, resampling, and bad input as InputErrors', async () => {
+    const [f] = await logMel(inputs[1], { nMels: 32, hopLength: 320, inputSampleRate: 16000 });
+    expect(f.nMels).toBe(32);
+    expect(f.frames).toBe(1 + Math.floor(inputs[1].length / 320));
+    const [g] = await logMel({ samples: inputs[1], sampleRate: 32000 }); // resampled to 16 kHz: half the frames
+    expect(g.frames).toBe(1 + Math.floor(inputs[1].length / 2 / 160));
+    for (const bad of [
+      logMel(new Float32Array(100), { inputSampleRate: 16000 }),
+      logMel(Float32Array.from([0, NaN, ...new Float32Array(1000)]), { inputSampleRate: 16000 }),
+      logMel(inputs[0], { fMax: 9000 }),
+      logMel(inputs[0], { nFft: 1.5 }),
+    ]) {
+      expect(await rejection(bad)).toBeInstanceOf(InputError);
+    }
   });
 });
 

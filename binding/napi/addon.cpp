@@ -4,6 +4,7 @@
 #include "api/ser_model.h"
 #include "convert.h"
 #include "dataset_bindings.h"
+#include "feature_bindings.h"
 #include "model_handle.h"
 #include "runtime/threads.h"
 #include "train_job.h"
@@ -32,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readManifest", Napi::Function::New(env, ReadManifest, "readManifest"));
   exports.Set("synthesizeCorpus", Napi::Function::New(env, SynthesizeCorpus, "synthesizeCorpus"));
   exports.Set("createModel", Napi::Function::New(env, CreateModel, "createModel"));
+  exports.Set("logMel", Napi::Function::New(env, LogMel, "logMel"));
   return exports;
 }
 

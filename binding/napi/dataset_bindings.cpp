@@ -78,14 +78,6 @@ class CreateModelWorker : public PromiseWorker {
   uint64_t seed_;
 };
 
-template <typename W, typename... Args>
-Napi::Value queue(Napi::Env env, Args&&... args) {
-  auto* worker = new W(env, std::forward<Args>(args)...);
-  auto promise = worker->promise();
-  worker->Queue();
-  return promise;
-}
-
 }  // namespace
 
 Napi::Value ReadManifest(const Napi::CallbackInfo& info) {

@@ -2,6 +2,7 @@
 // ser::Error keeps its code, anything else becomes ERR_LIBTORCH. Nothing escapes to crash Node.
 #pragma once
 #include <string>
+#include <utility>
 
 #include <napi.h>
 
@@ -23,5 +24,14 @@ class PromiseWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::string code_ = "ERR_LIBTORCH";
 };
+
+// Creates a W(env, args...), queues it, and returns its Promise.
+template <typename W, typename... Args>
+Napi::Value queue(Napi::Env env, Args&&... args) {
+  auto* worker = new W(env, std::forward<Args>(args)...);
+  auto promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
 
 }  // namespace ser_napi

@@ -68,6 +68,10 @@ TEST_CASE("cnn14: config errors are ERR_CONFIG") {
                                    "b");
   CHECK(c.cnn14.log_mel.n_mels == 32);
   CHECK(c.cnn14.channels.back() == 6);
+  // PANNs' argument names and model name are understood.
+  auto p = ser::parse_model_config(
+      R"({"model_type": "Cnn14_16k", "sample_rate": 16000, "window_size": 512, "hop_size": 160, "mel_bins": 64, "fmin": 50, "fmax": 8000})", "p");
+  CHECK(p.is_cnn14() && p.cnn14.log_mel.n_fft == 512 && p.cnn14.log_mel.hop_length == 160 && p.cnn14.log_mel.f_min == 50);
 }
 
 TEST_CASE("cnn14: outputs match the PyTorch reference within 1e-4") {

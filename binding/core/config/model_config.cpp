@@ -109,11 +109,17 @@ void read_labels(const json& j, ModelConfig& c, const std::string& src) {
 // CNN14: the front end and block widths; it always has its regression layer (A/D/V by default).
 void read_cnn14(const json& j, ModelConfig& c, const std::string& src) {
   auto& m = c.cnn14.log_mel;
+  // PANNs' own argument names (window_size, hop_size, mel_bins, fmin, fmax) are read too.
   get_int(j, "sample_rate", m.sample_rate, src);
+  get_int(j, "window_size", m.n_fft, src);
   get_int(j, "n_fft", m.n_fft, src);
+  get_int(j, "hop_size", m.hop_length, src);
   get_int(j, "hop_length", m.hop_length, src);
+  get_int(j, "mel_bins", m.n_mels, src);
   get_int(j, "n_mels", m.n_mels, src);
+  get_double(j, "fmin", m.f_min, src);
   get_double(j, "f_min", m.f_min, src);
+  get_double(j, "fmax", m.f_max, src);
   get_double(j, "f_max", m.f_max, src);
   get_int_list(j, "channels", c.cnn14.channels, src);
   if (c.cnn14.channels.size() != 6) bad(src, "'channels' must list the widths of the 6 conv blocks");
@@ -158,6 +164,8 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
   if (!j.is_object()) bad(src, "expected a JSON object");
   ModelConfig c;
   get_string(j, "model_type", c.model_type, src);
+  if (c.model_type == "Cnn14" || c.model_type == "CNN14" || c.model_type == "cnn14_16k" || c.model_type == "Cnn14_16k")
+    c.model_type = "cnn14";
   if (c.model_type != "wav2vec2" && c.model_type != "hubert" && c.model_type != "cnn14")
     bad(src, "unknown model_type \"" + c.model_type + "\" (supported: wav2vec2, hubert, cnn14)");
   if (j.contains("architectures") && j["architectures"].is_array())

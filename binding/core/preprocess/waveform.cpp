@@ -18,16 +18,21 @@ void normalise_in_place(std::vector<float>& x) {
   for (float& v : x) v = static_cast<float>((v - mean) * scale);
 }
 
-std::vector<float> prepare_waveform(std::vector<float> samples, double sample_rate, const ModelConfig& model,
-                                    const PreprocessorConfig& pre, const std::string& what) {
+std::vector<float> checked_resampled(std::vector<float> samples, double sample_rate, int target_rate,
+                                     const std::string& what) {
   if (!(sample_rate >= 1000 && sample_rate <= 384000))
     throw Error(ErrorCode::Input, what + ": sampleRate " + std::to_string(static_cast<long long>(sample_rate)) + " is not a valid rate (1000..384000 Hz)");
   if (samples.empty()) throw Error(ErrorCode::Input, what + ": audio is empty");
   for (size_t i = 0; i < samples.size(); ++i)
     if (!std::isfinite(samples[i]))
       throw Error(ErrorCode::Input, what + ": sample " + std::to_string(i) + " is NaN or infinite");
-  if (sample_rate != pre.sampling_rate)
-    samples = audio::resample(samples.data(), samples.size(), sample_rate, pre.sampling_rate);
+  if (sample_rate != target_rate) samples = audio::resample(samples.data(), samples.size(), sample_rate, target_rate);
+  return samples;
+}
+
+std::vector<float> prepare_waveform(std::vector<float> samples, double sample_rate, const ModelConfig& model,
+                                    const PreprocessorConfig& pre, const std::string& what) {
+  samples = checked_resampled(std::move(samples), sample_rate, pre.sampling_rate, what);
   const int64_t need = model.min_samples();
   if (static_cast<int64_t>(samples.size()) < need)
     throw Error(ErrorCode::Input, what + ": audio is too short: " + std::to_string(samples.size()) + " samples at " +
