@@ -114,15 +114,27 @@ function checkOptions(opts: TrainOptions) {
 /** Whether the run trains a CNN14 (and so takes CNN14_RECIPE's defaults). */
 async function trainsCnn14(opts: TrainOptions): Promise<boolean> {
   if (opts.architecture === 'cnn14') return true;
-  const dir = opts.resume ? path.join(opts.outDir, 'last') : opts.model;
+  const dir = opts.resume ? await resumeFolder(opts.outDir) : opts.model;
   if (!dir) return false;
   try {
     if ((await fsp.stat(dir)).isFile()) return true; // a PANNs checkpoint
     const config = JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8'));
-    return config?.model_type === 'cnn14';
+    return typeof config?.model_type === 'string' && /^cnn14(_16k)?$/i.test(config.model_type);
   } catch {
     return false; // the native side names what is wrong with the folder
   }
+}
+
+/** outDir/last, or what a crash between its two renames left (.last.old-*), as the native side finds it. */
+async function resumeFolder(outDir: string): Promise<string | undefined> {
+  const last = path.join(outDir, 'last');
+  const has = (dir: string) => fsp.access(path.join(dir, 'trainer_state.json')).then(() => true, () => false);
+  if (await has(last)) return last;
+  const names = await fsp.readdir(outDir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith('.last.old-') && (await has(path.join(outDir, name)))) return path.join(outDir, name);
+  }
+  return undefined;
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

@@ -68,6 +68,14 @@ TEST_CASE("cnn14: config errors are ERR_CONFIG") {
                                    "b");
   CHECK(c.cnn14.log_mel.n_mels == 32);
   CHECK(c.cnn14.channels.back() == 6);
+  // Settings a CNN14 cannot run with are config errors, not libtorch failures later.
+  for (const char* bad : {R"({"model_type": "cnn14", "n_mels": 16})", R"({"model_type": "cnn14", "n_fft": 511})",
+                          R"({"model_type": "cnn14", "sample_rate": 100})", R"({"model_type": "cnn14", "hop_length": 1024})",
+                          R"({"model_type": "cnn14", "channels": [1, 2, 3, 4, 5, 100000]})"})
+    CHECK_THROWS_CODE(ser::parse_model_config(bad, "config.json"), ser::ErrorCode::Config);
+  CHECK(ser::parse_log_mel_settings(R"({"n_mels": 16})", "options").n_mels == 16);  // fine for features alone
+  auto wide = ser::parse_model_config(R"({"model_type": "cnn14", "n_fft": 16384, "n_mels": 64})", "c");
+  CHECK(wide.min_samples() == 8193);  // the STFT's reflect padding, not the poolings, sets the minimum
   // PANNs' argument names and model name are understood.
   auto p = ser::parse_model_config(
       R"({"model_type": "Cnn14_16k", "sample_rate": 16000, "window_size": 512, "hop_size": 160, "mel_bins": 64, "fmin": 50, "fmax": 8000})", "p");

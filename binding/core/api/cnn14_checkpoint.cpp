@@ -1,6 +1,7 @@
 #include "api/cnn14_checkpoint.h"
 
 #include <filesystem>
+#include <vector>
 
 #include <ATen/ATen.h>
 
@@ -25,6 +26,12 @@ int64_t dim_of(const std::string& path, const io::NamedTensors& t, const std::st
     bad(path, "is not a PANNs CNN14 checkpoint: it has no '" + key + "' (wav2vec2 / HuBERT models are given as their folder)");
   if (it->second.dim() != rank) bad(path, "'" + key + "' has " + std::to_string(it->second.dim()) + " dimensions, CNN14 has " + std::to_string(rank));
   return it->second.size(dim);
+}
+
+void expect_shape(const std::string& path, const io::NamedTensors& t, const std::string& key, std::vector<int64_t> shape) {
+  dim_of(path, t, key, 0, static_cast<int64_t>(shape.size()));
+  if (t.at(key).sizes() != at::IntArrayRef(shape))
+    bad(path, "'" + key + "' has shape " + c10::str(t.at(key).sizes()) + ", CNN14 needs " + c10::str(at::IntArrayRef(shape)));
 }
 
 }  // namespace
@@ -59,9 +66,19 @@ ModelFolder import_panns_checkpoint(const std::string& path, uint64_t seed,
   ModelConfig config;
   config.model_type = "cnn14";
   config.architectures = {"Cnn14ForSpeechClassification"};
-  for (int b = 0; b < 6; ++b)
-    config.cnn14.channels[b] = dim_of(path, tensors, "conv_block" + std::to_string(b + 1) + ".conv1.weight", 0, 4);
+  // Every shape is checked before the model is built, so a hostile file cannot make it huge.
+  int64_t in = 1;
+  for (int b = 0; b < 6; ++b) {
+    const std::string block = "conv_block" + std::to_string(b + 1);
+    const int64_t out = dim_of(path, tensors, block + ".conv1.weight", 0, 4);
+    if (out < 1 || out > 8192) bad(path, "'" + block + ".conv1.weight' has " + std::to_string(out) + " output channels");
+    expect_shape(path, tensors, block + ".conv1.weight", {out, in, 3, 3});
+    expect_shape(path, tensors, block + ".conv2.weight", {out, out, 3, 3});
+    config.cnn14.channels[b] = in = out;
+  }
+  expect_shape(path, tensors, "fc1.weight", {in, in});
   config.cnn14.log_mel.n_mels = dim_of(path, tensors, "bn0.weight", 0, 1);
+  if (config.cnn14.log_mel.n_mels != 64) bad(path, "bn0 covers " + std::to_string(config.cnn14.log_mel.n_mels) + " Mel bins; Cnn14_16k has 64");
   if (auto it = tensors.find("logmel_extractor.melW"); it != tensors.end()) {
     const int64_t bins = it->second.dim() == 2 ? it->second.size(0) : -1;
     if (bins != config.cnn14.log_mel.n_fft / 2 + 1)

@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
-#include <nlohmann/json.hpp>
 
 #include "api/torch_errors.h"
 #include "audio/audio_file.h"
@@ -16,17 +15,9 @@ namespace ser {
 
 std::vector<LogMelFeatures> compute_log_mel(const std::vector<AudioInput>& inputs, const std::string& settings_json) {
   return with_torch_errors([&] {
-    nlohmann::json j = nlohmann::json::object();
-    try {
-      j = nlohmann::json::parse(settings_json);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ErrorCode::Input, std::string("log-Mel options: ") + e.what());
-    }
-    if (!j.is_object()) throw Error(ErrorCode::Input, "log-Mel options must be an object");
-    j["model_type"] = "cnn14";
     LogMelSettings s;
     try {
-      s = parse_model_config(j.dump(), "log-Mel options").cnn14.log_mel;
+      s = parse_log_mel_settings(settings_json, "log-Mel options");
     } catch (const Error& e) {
       throw Error(ErrorCode::Input, e.what());  // the caller's options, not a model's config
     }

@@ -14,7 +14,7 @@ struct LogMelFeatures {
   std::vector<float> values;  // frames x n_mels, in dB
 };
 
-// `settings_json`: config.json fields of a CNN14 ({} = PANNs' 16 kHz settings), validated as such.
+// `settings_json`: the log-Mel fields of a CNN14 config.json ({} = PANNs' 16 kHz settings), validated.
 // Inputs are decoded / resampled to the settings' rate; each needs more than n_fft / 2 samples.
 std::vector<LogMelFeatures> compute_log_mel(const std::vector<AudioInput>& inputs, const std::string& settings_json);
 

@@ -62,7 +62,9 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   ModelFolder f;
   f.config = read_model_config(dir + "/config.json");
   if (adjust) adjust(f.config);
-  f.pre = read_preprocessor_config(dir + "/preprocessor_config.json");
+  PreprocessorConfig defaults;
+  defaults.do_normalize = !f.config.is_cnn14();  // PANNs feeds CNN14 the waveform as it is
+  f.pre = read_preprocessor_config(dir + "/preprocessor_config.json", defaults);
   if (f.config.is_cnn14() && num_layers != 0)
     throw Error(ErrorCode::Config, "numLayers applies to transformer models, not to " + dir + " (CNN14)");
   if (f.config.is_cnn14() && f.config.cnn14.log_mel.sample_rate != f.pre.sampling_rate)

@@ -106,9 +106,9 @@ void read_labels(const json& j, ModelConfig& c, const std::string& src) {
   }
 }
 
-// CNN14: the front end and block widths; it always has its regression layer (A/D/V by default).
-void read_cnn14(const json& j, ModelConfig& c, const std::string& src) {
-  auto& m = c.cnn14.log_mel;
+constexpr int64_t kMaxCnn14Channels = 8192;
+
+void read_log_mel(const json& j, LogMelSettings& m, const std::string& src) {
   // PANNs' own argument names (window_size, hop_size, mel_bins, fmin, fmax) are read too.
   get_int(j, "sample_rate", m.sample_rate, src);
   get_int(j, "window_size", m.n_fft, src);
@@ -121,14 +121,28 @@ void read_cnn14(const json& j, ModelConfig& c, const std::string& src) {
   get_double(j, "f_min", m.f_min, src);
   get_double(j, "fmax", m.f_max, src);
   get_double(j, "f_max", m.f_max, src);
+}
+
+void check_log_mel(const LogMelSettings& m, const std::string& src) {
+  if (m.sample_rate < 1000 || m.sample_rate > 384000) bad(src, "'sample_rate' must lie in 1000..384000");
+  if (m.n_fft < 2 || m.n_fft > 65536 || m.n_fft % 2 != 0) bad(src, "'n_fft' must be even and lie in 2..65536");
+  if (m.hop_length < 1 || m.hop_length > m.n_fft) bad(src, "'hop_length' must lie in 1..n_fft");
+  if (m.n_mels < 1 || m.n_mels > m.n_fft / 2 + 1) bad(src, "'n_mels' must lie in 1..n_fft/2+1");
+  if (!(m.f_min >= 0 && m.f_max > m.f_min && m.f_max <= m.sample_rate / 2.0))
+    bad(src, "need 0 <= f_min < f_max <= sample_rate / 2 for the Mel filters");
+}
+
+// CNN14: the front end and block widths; it always has its regression layer (A/D/V by default).
+void read_cnn14(const json& j, ModelConfig& c, const std::string& src) {
+  auto& m = c.cnn14.log_mel;
+  read_log_mel(j, m, src);
   get_int_list(j, "channels", c.cnn14.channels, src);
   if (c.cnn14.channels.size() != 6) bad(src, "'channels' must list the widths of the 6 conv blocks");
   for (auto ch : c.cnn14.channels)
-    if (ch <= 0) bad(src, "'channels' must be positive");
-  if (m.sample_rate <= 0 || m.n_fft < 2 || m.hop_length <= 0 || m.n_mels <= 0)
-    bad(src, "sample_rate, n_fft, hop_length and n_mels must be positive");
-  if (!(m.f_min >= 0 && m.f_max > m.f_min && m.f_max <= m.sample_rate / 2.0))
-    bad(src, "need 0 <= f_min < f_max <= sample_rate / 2 for the Mel filters");
+    if (ch <= 0 || ch > kMaxCnn14Channels) bad(src, "'channels' must lie in 1.." + std::to_string(kMaxCnn14Channels));
+  check_log_mel(m, src);
+  // Five 2x2 poolings halve the Mel axis five times too.
+  if (m.n_mels < 32) bad(src, "'n_mels' must be at least 32 for CNN14's five poolings, got " + std::to_string(m.n_mels));
   if (c.labels.empty()) c.labels = {"arousal", "dominance", "valence"};
   c.hidden_size = c.cnn14.channels.back();  // the embedding width (fc1)
   c.num_hidden_layers = static_cast<int64_t>(c.cnn14.channels.size());
@@ -215,6 +229,20 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
   get_int(j, "mask_feature_min_masks", c.mask_feature_min_masks, src);
   validate(c, src);
   return c;
+}
+
+LogMelSettings parse_log_mel_settings(const std::string& text, const std::string& src) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    bad(src, std::string("invalid JSON: ") + e.what());
+  }
+  if (!j.is_object()) bad(src, "expected a JSON object");
+  LogMelSettings m;
+  read_log_mel(j, m, src);
+  check_log_mel(m, src);
+  return m;
 }
 
 ModelConfig read_model_config(const std::string& path) {

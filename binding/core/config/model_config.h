@@ -52,6 +52,9 @@ struct ModelConfig {
 // Parses and validates config.json text; `source` names the file in errors (ser::Error ERR_CONFIG).
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source);
 ModelConfig read_model_config(const std::string& path);
+// CNN14's log-Mel fields alone (as in its config.json), within their own bounds: rate 1000..384000,
+// even n_fft <= 65536, hop <= n_fft, n_mels <= n_fft/2+1, 0 <= f_min < f_max <= rate/2.
+LogMelSettings parse_log_mel_settings(const std::string& json_text, const std::string& source);
 // The JSON text that Hugging Face's from_pretrained reads back (plus our own fields).
 std::string model_config_to_json(const ModelConfig& config);
 

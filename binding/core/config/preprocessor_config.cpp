@@ -7,7 +7,8 @@
 
 namespace ser {
 
-PreprocessorConfig parse_preprocessor_config(const std::string& text, const std::string& src) {
+PreprocessorConfig parse_preprocessor_config(const std::string& text, const std::string& src,
+                                             const PreprocessorConfig& defaults) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
@@ -15,7 +16,7 @@ PreprocessorConfig parse_preprocessor_config(const std::string& text, const std:
     throw Error(ErrorCode::Config, src + ": invalid JSON: " + e.what());
   }
   if (!j.is_object()) throw Error(ErrorCode::Config, src + ": expected a JSON object");
-  PreprocessorConfig c;
+  PreprocessorConfig c = defaults;
   auto type_error = [&](const char* key, const char* type) {
     throw Error(ErrorCode::Config, src + ": '" + key + "' must be " + type);
   };
@@ -42,9 +43,9 @@ PreprocessorConfig parse_preprocessor_config(const std::string& text, const std:
   return c;
 }
 
-PreprocessorConfig read_preprocessor_config(const std::string& path) {
-  if (!file_exists(path)) return PreprocessorConfig{};
-  return parse_preprocessor_config(read_text_file(path, ErrorCode::Config), path);
+PreprocessorConfig read_preprocessor_config(const std::string& path, const PreprocessorConfig& defaults) {
+  if (!file_exists(path)) return defaults;
+  return parse_preprocessor_config(read_text_file(path, ErrorCode::Config), path, defaults);
 }
 
 std::string preprocessor_config_to_json(const PreprocessorConfig& c) {

@@ -11,9 +11,11 @@ struct PreprocessorConfig {
   double padding_value = 0.0;
 };
 
-PreprocessorConfig parse_preprocessor_config(const std::string& json_text, const std::string& source);
-// A missing file gives Hugging Face's defaults.
-PreprocessorConfig read_preprocessor_config(const std::string& path);
+// Fields the text leaves out keep `defaults` (Hugging Face's, unless the model differs).
+PreprocessorConfig parse_preprocessor_config(const std::string& json_text, const std::string& source,
+                                             const PreprocessorConfig& defaults = {});
+// A missing file gives `defaults`.
+PreprocessorConfig read_preprocessor_config(const std::string& path, const PreprocessorConfig& defaults = {});
 std::string preprocessor_config_to_json(const PreprocessorConfig& config);
 
 }  // namespace ser

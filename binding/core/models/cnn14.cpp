@@ -87,13 +87,17 @@ NetworkOutput Cnn14Impl::run(const torch::Tensor& waveforms, const std::vector<i
   for (size_t b = 0; b < lengths.size(); ++b) by_length[lengths[b]].push_back(static_cast<int64_t>(b));
   const int64_t B = waveforms.size(0), C = settings_.channels.back();
   const int64_t max_frames = settings_.frames_for(padded);
-  auto opts = waveforms.options();
-  NetworkOutput r{at::zeros({B, max_frames, C}, opts), {}, at::empty({B, C}, opts), {}};
+  NetworkOutput r;
   for (auto len : lengths) r.frames.push_back(settings_.frames_for(len));
   for (const auto& [len, items] : by_length) {
     const auto rows = at::tensor(items, at::kLong).to(waveforms.device());
     auto out = forward(waveforms.index_select(0, rows).narrow(1, 0, len));
-    if (!r.logits.defined()) r.logits = at::empty({B, out.logits.size(1)}, opts);
+    if (!r.logits.defined()) {  // the outputs' dtype, which autocast may have changed
+      auto opts = out.logits.options();
+      r.hidden = at::zeros({B, max_frames, C}, opts);
+      r.pooled = at::empty({B, C}, opts);
+      r.logits = at::empty({B, out.logits.size(1)}, opts);
+    }
     auto frames = out.features.transpose(1, 2);
     r.hidden.narrow(1, 0, frames.size(1)).index_copy_(0, rows, frames);
     r.pooled.index_copy_(0, rows, out.embedding);

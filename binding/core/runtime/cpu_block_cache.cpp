@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <new>
 #include <mutex>
 #include <string>
 
@@ -27,6 +28,7 @@ class BlockCache final : public c10::Allocator {
   explicit BlockCache(size_t max_idle) : max_idle_(max_idle) {}
 
   c10::DataPtr allocate(size_t n) const override {
+    if (n > (size_t{1} << 62)) throw std::bad_alloc();
     // Small blocks are not cached; large ones are rounded up so that near sizes share blocks.
     const size_t size = n + kHeader < kMiB ? n + kHeader : (n + kHeader + kGranule - 1) / kGranule * kGranule;
     void* base = size >= kMiB ? take(size) : nullptr;
@@ -58,7 +60,8 @@ class BlockCache final : public c10::Allocator {
   static BlockCache* instance;
 
  private:
-  // An idle block of `size` bytes or at most 1/8 more (so a small request never pins a huge block).
+  // The smallest idle block of at least `size` bytes, if it is at most twice that (so a small request
+  // never pins a huge block; measured on CNN14, a tighter bound kept more memory idle).
   void* take(size_t size) const {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = idle_.lower_bound(size);

@@ -8,7 +8,8 @@
 
 namespace ser::runtime {
 
-// Once per process: installs the cache as libtorch's CPU allocator (c10's alloc_cpu underneath).
+// Once per process, before any tensor exists that the cache would have to free (the addon calls it
+// at load): installs the cache as libtorch's CPU allocator (c10's alloc_cpu underneath).
 // Blocks of 1 MiB and more are cached (rounded up to 64 KiB); smaller ones are freed at once.
 // The idle total is capped (SER_TORCH_CPU_CACHE_MB, default 2048; 0 turns the cache off).
 void install_block_cache();

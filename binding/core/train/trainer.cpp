@@ -259,6 +259,10 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
             // loss gradient w.r.t. the predictions, then re-run each part with a graph (same RNG
             // state, so the same dropout) and backpropagate its slice of that gradient.
             auto gen = at::globalContext().defaultGenerator(device);
+            // BatchNorm (CNN14) updates its running statistics on every training-mode pass: keep
+            // them as they were before the prediction pass, so that only the graph pass counts.
+            std::vector<at::Tensor> buffers = model->buffers(), before;
+            for (auto& b : buffers) before.push_back(b.detach().clone());
             std::vector<at::Tensor> rng_states;
             auto pred_all = at::empty({static_cast<int64_t>(positions.size()), static_cast<int64_t>(head_index.size())},
                                       gold.options());
@@ -268,6 +272,10 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
                 rng_states.push_back(gen.get_state());
                 pred_all.index_copy_(0, rows(part), forward(part));
               }
+            }
+            {
+              at::NoGradGuard no_grad;
+              for (size_t k = 0; k < buffers.size(); ++k) buffers[k].copy_(before[k]);
             }
             pred_all.requires_grad_(true);
             auto loss = ccc_loss(pred_all, gold);
