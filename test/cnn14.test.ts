@@ -197,13 +197,19 @@ describe('training CNN14', () => {
   });
 });
 
-test('gradient accumulation updates BatchNorm statistics once per forward pass with a graph', async () => {
-  const dir = tmp('accum');
-  const corpus = await nativeAddon().synthesizeCorpus({ dir, train: 8, dev: 4, test: 2, seed: 9 });
+/** A synthetic corpus and the narrowest CNN14 (4 ... 32 channels) in a fresh folder. */
+async function tinySetup(name: string, sizes: { train: number; dev: number; test: number; seed: number }) {
+  const dir = tmp(name);
+  const corpus = await nativeAddon().synthesizeCorpus({ dir, ...sizes });
   const tiny = path.join(dir, 'tiny');
   fs.mkdirSync(tiny);
   await nativeAddon().createModel(tiny, JSON.stringify({ model_type: 'cnn14', channels: [4, 8, 8, 16, 16, 32] }),
     JSON.stringify({ do_normalize: false, sampling_rate: 16000 }), true, 1);
+  return { dir, corpus, tiny };
+}
+
+test('gradient accumulation updates BatchNorm statistics once per forward pass with a graph', async () => {
+  const { dir, corpus, tiny } = await tinySetup('accum', { train: 8, dev: 4, test: 2, seed: 9 });
   const counts: number[] = [];
   for (const maxBatchSeconds of [0, 2]) { // 4 clips of 1 s: whole, or two forward passes of 2
     const result = await train({ model: tiny, train: corpus.train, dev: corpus.dev, outDir: path.join(dir, `run${maxBatchSeconds}`),
@@ -215,12 +221,7 @@ test('gradient accumulation updates BatchNorm statistics once per forward pass w
 }, 120_000);
 
 test('an aborted CNN14 run resumes with the same recipe and finishes', async () => {
-  const dir = tmp('resume');
-  const corpus = await nativeAddon().synthesizeCorpus({ dir, train: 64, dev: 16, test: 4, seed: 5 });
-  const tiny = path.join(dir, 'tiny');
-  fs.mkdirSync(tiny);
-  await nativeAddon().createModel(tiny, JSON.stringify({ model_type: 'cnn14', channels: [4, 8, 8, 16, 16, 32] }),
-    JSON.stringify({ do_normalize: false, sampling_rate: 16000 }), true, 1);
+  const { dir, corpus, tiny } = await tinySetup('resume', { train: 64, dev: 16, test: 4, seed: 5 });
   const base = { train: corpus.train, dev: corpus.dev, outDir: path.join(dir, 'run'), labelRange: 'msp-podcast' as const,
     batchSize: 16, epochs: 2, maxClipSeconds: 1 };
   const controller = new AbortController();

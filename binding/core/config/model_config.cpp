@@ -106,6 +106,17 @@ void read_labels(const json& j, ModelConfig& c, const std::string& src) {
   }
 }
 
+json parse_object(const std::string& text, const std::string& src) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    bad(src, std::string("invalid JSON: ") + e.what());
+  }
+  if (!j.is_object()) bad(src, "expected a JSON object");
+  return j;
+}
+
 constexpr int64_t kMaxCnn14Channels = 8192;
 
 void read_log_mel(const json& j, LogMelSettings& m, const std::string& src) {
@@ -169,13 +180,7 @@ int64_t ModelConfig::min_samples() const {
 }
 
 ModelConfig parse_model_config(const std::string& text, const std::string& src) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    bad(src, std::string("invalid JSON: ") + e.what());
-  }
-  if (!j.is_object()) bad(src, "expected a JSON object");
+  const json j = parse_object(text, src);
   ModelConfig c;
   get_string(j, "model_type", c.model_type, src);
   if (c.model_type == "Cnn14" || c.model_type == "CNN14" || c.model_type == "cnn14_16k" || c.model_type == "Cnn14_16k")
@@ -232,13 +237,7 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
 }
 
 LogMelSettings parse_log_mel_settings(const std::string& text, const std::string& src) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    bad(src, std::string("invalid JSON: ") + e.what());
-  }
-  if (!j.is_object()) bad(src, "expected a JSON object");
+  const json j = parse_object(text, src);
   LogMelSettings m;
   read_log_mel(j, m, src);
   check_log_mel(m, src);
