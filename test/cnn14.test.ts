@@ -191,9 +191,13 @@ describe('training CNN14', () => {
     expect(err).toBeInstanceOf(CheckpointError);
   }, 300_000);
 
-  test('bad architecture names are InputErrors', async () => {
+  test('bad architecture names and wav2vec2-only options are InputErrors', async () => {
     const err = await rejection(train({ architecture: 'vgg' as 'cnn14', train: corpus.train, dev: corpus.dev, outDir: tmp('x') }));
     expect(err).toBeInstanceOf(InputError);
+    const drop = await rejection(train({ architecture: 'cnn14', model: tinyDir, train: corpus.train, dev: corpus.dev,
+      outDir: tmp('y'), labelRange: 'msp-podcast', dropout: 0 }));
+    expect(drop).toBeInstanceOf(InputError);
+    expect(drop.message).toMatch(/dropout/);
   });
 });
 

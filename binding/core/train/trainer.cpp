@@ -126,6 +126,8 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
       if (o.mask_time_prob >= 0) c.mask_time_prob = o.mask_time_prob;
     };
     ModelFolder folder = open_model(o, resume_dir, adjust);
+    if (folder.config.is_cnn14() && (o.dropout >= 0 || o.layerdrop >= 0 || o.mask_time_prob >= 0))
+      throw Error(ErrorCode::Input, "dropout, layerdrop and maskTimeProb apply to wav2vec2 / HuBERT; CNN14 keeps PANNs' dropouts");
     auto& model = folder.model;
     NoMkldnn no_mkldnn(!folder.config.is_cnn14() && !o.freeze_feature_encoder);
     std::vector<int64_t> head_index;
