@@ -18,6 +18,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
+const { median, nonNegativeInt, positiveInt } = require('./numbers');
 
 const ROOT = path.join(__dirname, '..');
 const CACHE = path.join(__dirname, '.cache');
@@ -56,24 +57,6 @@ function parseArgs(argv) {
   }
   for (const c of opts.cases) if (!CASES.some((k) => k.name === c)) throw new Error(`unknown case ${c}`);
   return opts;
-}
-
-function positiveInt(s, name) {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${s}`);
-  return n;
-}
-
-function nonNegativeInt(s, name) {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${s}`);
-  return n;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Deterministic Gaussian noise (mulberry32 + Box-Muller), amplitude 0.1 like the peer's input. */

@@ -20,6 +20,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { median, nonNegativeInt, positiveInt } = require('./numbers');
 
 const ROOT = path.join(__dirname, '..');
 const CACHE = path.join(__dirname, '.cache');
@@ -61,24 +62,6 @@ function parseArgs(argv) {
   }
   if (opts.worker && !CASES.some((c) => c.name === opts.worker)) throw new Error(`unknown case ${opts.worker}`);
   return opts;
-}
-
-function positiveInt(s, name) {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${s}`);
-  return n;
-}
-
-function nonNegativeInt(s, name) {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${s}`);
-  return n;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function writeFloatWav(file, samples, rate) {

@@ -7,14 +7,10 @@
 
 #include "error.h"
 #include "io/torch_bin.h"
+#include "strings.h"
 
 namespace ser {
 namespace {
-
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
-bool ends_with(const std::string& s, const std::string& x) {
-  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
-}
 
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
   throw Error(ErrorCode::Checkpoint, path + ": " + what);
@@ -63,9 +59,7 @@ bool is_panns_checkpoint_file(const std::string& path) {
 ModelFolder import_panns_checkpoint(const std::string& path, uint64_t seed,
                                     const std::function<void(ModelConfig&)>& adjust) {
   io::NamedTensors tensors = io::read_torch_bin(path, "model");
-  ModelConfig config;
-  config.model_type = "cnn14";
-  config.architectures = {"Cnn14ForSpeechClassification"};
+  Cnn14Settings settings;
   // Every shape is checked before the model is built, so a hostile file cannot make it huge.
   int64_t in = 1;
   for (int b = 0; b < 6; ++b) {
@@ -74,26 +68,20 @@ ModelFolder import_panns_checkpoint(const std::string& path, uint64_t seed,
     if (out < 1 || out > 8192) bad(path, "'" + block + ".conv1.weight' has " + std::to_string(out) + " output channels");
     expect_shape(path, tensors, block + ".conv1.weight", {out, in, 3, 3});
     expect_shape(path, tensors, block + ".conv2.weight", {out, out, 3, 3});
-    config.cnn14.channels[b] = in = out;
+    settings.channels[b] = in = out;
   }
   expect_shape(path, tensors, "fc1.weight", {in, in});
-  config.cnn14.log_mel.n_mels = dim_of(path, tensors, "bn0.weight", 0, 1);
-  if (config.cnn14.log_mel.n_mels != 64) bad(path, "bn0 covers " + std::to_string(config.cnn14.log_mel.n_mels) + " Mel bins; Cnn14_16k has 64");
+  const int64_t n_mels = dim_of(path, tensors, "bn0.weight", 0, 1);
+  if (n_mels != settings.log_mel.n_mels) bad(path, "bn0 covers " + std::to_string(n_mels) + " Mel bins; Cnn14_16k has 64");
   if (auto it = tensors.find("logmel_extractor.melW"); it != tensors.end()) {
     const int64_t bins = it->second.dim() == 2 ? it->second.size(0) : -1;
-    if (bins != config.cnn14.log_mel.n_fft / 2 + 1)
+    if (bins != settings.log_mel.n_fft / 2 + 1)
       bad(path, "its Mel filters cover " + std::to_string(bins) + " FFT bins; only the 16 kHz Cnn14_16k (n_fft 512, 257 bins) is supported"
                 " (the 32 kHz Cnn14 uses n_fft 1024)");
   }
-  config.hidden_size = config.cnn14.channels.back();
-  config.num_hidden_layers = 6;
-  config.labels = {"arousal", "dominance", "valence"};
+  ModelConfig config = cnn14_config(settings);
   if (adjust) adjust(config);
-  PreprocessorConfig pre;
-  pre.do_normalize = false;  // PANNs feeds the waveform as it is
-  pre.sampling_rate = static_cast<int>(config.cnn14.log_mel.sample_rate);
-
-  ModelFolder f = new_model(config, pre, /*with_head=*/true, seed);
+  ModelFolder f = new_model(config, default_preprocessor(config), /*with_head=*/true, seed);
   f.new_head = true;
   const io::LoadPolicy policy = cnn14_load_policy(f, tensors);
   io::load_state(*f.model, tensors, path, policy);

@@ -57,14 +57,21 @@ io::LoadPolicy policy_for(ModelFolder& f, io::NamedTensors& tensors, int num_lay
 
 }  // namespace
 
+PreprocessorConfig default_preprocessor(const ModelConfig& config) {
+  PreprocessorConfig pre;
+  if (config.is_cnn14()) {
+    pre.do_normalize = false;
+    pre.sampling_rate = static_cast<int>(config.cnn14.log_mel.sample_rate);
+  }
+  return pre;
+}
+
 ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensure_head,
                               const std::function<void(ModelConfig&)>& adjust) {
   ModelFolder f;
   f.config = read_model_config(dir + "/config.json");
   if (adjust) adjust(f.config);
-  PreprocessorConfig defaults;
-  defaults.do_normalize = !f.config.is_cnn14();  // PANNs feeds CNN14 the waveform as it is
-  f.pre = read_preprocessor_config(dir + "/preprocessor_config.json", defaults);
+  f.pre = read_preprocessor_config(dir + "/preprocessor_config.json", default_preprocessor(f.config));
   if (f.config.is_cnn14() && num_layers != 0)
     throw Error(ErrorCode::Config, "numLayers applies to transformer models, not to " + dir + " (CNN14)");
   if (f.config.is_cnn14() && f.config.cnn14.log_mel.sample_rate != f.pre.sampling_rate)

@@ -19,6 +19,10 @@ struct ModelFolder {
   bool new_head = false;                  // the head was created, not loaded
 };
 
+// What a folder without preprocessor_config.json means: Hugging Face's feature extractor for
+// wav2vec2 / HuBERT; for CNN14 the raw waveform at its log-Mel rate (PANNs does not normalise).
+PreprocessorConfig default_preprocessor(const ModelConfig& config);
+
 // num_layers > 0 keeps the first N transformer layers. ensure_head adds a freshly initialised
 // head (labels arousal, dominance, valence) when the checkpoint has none.
 // `adjust` may change training-time fields of the config (dropouts, masking) before the model is built.

@@ -154,9 +154,10 @@ void read_cnn14(const json& j, ModelConfig& c, const std::string& src) {
   check_log_mel(m, src);
   // Five 2x2 poolings halve the Mel axis five times too.
   if (m.n_mels < 32) bad(src, "'n_mels' must be at least 32 for CNN14's five poolings, got " + std::to_string(m.n_mels));
-  if (c.labels.empty()) c.labels = {"arousal", "dominance", "valence"};
-  c.hidden_size = c.cnn14.channels.back();  // the embedding width (fc1)
-  c.num_hidden_layers = static_cast<int64_t>(c.cnn14.channels.size());
+  const ModelConfig derived = cnn14_config(c.cnn14, c.labels);
+  c.labels = derived.labels;
+  c.hidden_size = derived.hidden_size;
+  c.num_hidden_layers = derived.num_hidden_layers;
 }
 
 }  // namespace
@@ -233,6 +234,17 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
   get_int(j, "mask_feature_length", c.mask_feature_length, src);
   get_int(j, "mask_feature_min_masks", c.mask_feature_min_masks, src);
   validate(c, src);
+  return c;
+}
+
+ModelConfig cnn14_config(const Cnn14Settings& settings, std::vector<std::string> labels) {
+  ModelConfig c;
+  c.model_type = "cnn14";
+  c.architectures = {"Cnn14ForSpeechClassification"};
+  c.cnn14 = settings;
+  c.labels = labels.empty() ? std::vector<std::string>{"arousal", "dominance", "valence"} : std::move(labels);
+  c.hidden_size = settings.channels.back();  // the embedding width (fc1)
+  c.num_hidden_layers = static_cast<int64_t>(settings.channels.size());
   return c;
 }
 

@@ -52,6 +52,10 @@ struct ModelConfig {
 // Parses and validates config.json text; `source` names the file in errors (ser::Error ERR_CONFIG).
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source);
 ModelConfig read_model_config(const std::string& path);
+// A CNN14 with `settings` (its fields derived from them: hidden_size = last block width); labels
+// default to arousal, dominance, valence.
+ModelConfig cnn14_config(const Cnn14Settings& settings, std::vector<std::string> labels = {});
+
 // CNN14's log-Mel fields alone (as in its config.json), within their own bounds: rate 1000..384000,
 // even n_fft <= 65536, hop <= n_fft, n_mels <= n_fft/2+1, 0 <= f_min < f_max <= rate/2.
 LogMelSettings parse_log_mel_settings(const std::string& json_text, const std::string& source);

@@ -8,14 +8,10 @@
 #include "config/json_file.h"
 #include "error.h"
 #include "io/torch_bin.h"
+#include "strings.h"
 
 namespace ser::io {
 namespace {
-
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
-bool ends_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
 
 void replace_suffix(std::string& key, const std::string& from, const std::string& to) {
   if (ends_with(key, from)) key = key.substr(0, key.size() - from.size()) + to;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "error.h"
+#include "strings.h"
 
 namespace ser::io::detail {
 namespace {
@@ -53,10 +54,7 @@ constexpr int kMaxNesting = 32;
 
 // BatchNorm's step counter, an int64 tensor in every state dict with BatchNorm (read as float,
 // exact up to 2^24 steps; libtorch's momentum-0.1 BatchNorm never reads it).
-bool is_batch_count(const std::string& name) {
-  static const std::string suffix = "num_batches_tracked";
-  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
+bool is_batch_count(const std::string& name) { return ends_with(name, "num_batches_tracked"); }
 
 // Flattened state-dict keys with their tensors, in pickle order.
 using TensorEntries = std::vector<std::pair<std::string, const PickleObject*>>;

@@ -77,13 +77,8 @@ ModelFolder open_model(const TrainOptions& o, const std::string& resume_dir,
   const bool cnn14 = o.architecture == "cnn14";
   if (cnn14 && o.num_layers != 0) throw Error(ErrorCode::Input, "numLayers applies to transformer models, not to CNN14");
   if (cnn14 && o.model_dir.empty()) {
-    ModelConfig config;
-    config.model_type = "cnn14";
-    config.hidden_size = config.cnn14.channels.back();
-    config.num_hidden_layers = static_cast<int64_t>(config.cnn14.channels.size());
-    PreprocessorConfig pre;
-    pre.do_normalize = false;  // PANNs feeds the waveform as it is
-    return new_model(config, pre, /*with_head=*/true, o.seed);
+    const ModelConfig config = cnn14_config(Cnn14Settings{});
+    return new_model(config, default_preprocessor(config), /*with_head=*/true, o.seed);
   }
   if (is_panns_checkpoint_file(o.model_dir)) return import_panns_checkpoint(o.model_dir, o.seed, adjust);
   ModelFolder f = load_model_folder(o.model_dir, o.num_layers, /*ensure_head=*/true, adjust);
