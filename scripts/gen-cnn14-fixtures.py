@@ -342,6 +342,10 @@ def main():
                               "random_state": np.random.RandomState(0).get_state()}}
     torch.save(checkpoint, os.path.join(OUT, "panns_checkpoint.pth"))
     torch.save(checkpoint, os.path.join(OUT, "panns_checkpoint_legacy.pth"), _use_new_zipfile_serialization=False)
+    # Hostile: a zero-element weight that claims 65536 output channels (costs nothing in the file, but a model
+    # sized from it would need ~150 GB); the importer must refuse it from the shapes alone.
+    torch.save({"model": {"conv_block1.conv1.weight": torch.empty(65536, 0, 3, 3)}},
+               os.path.join(OUT, "panns_hostile_width.pth"))
 
     for root, _, files in sorted(os.walk(OUT)):
         for name in sorted(files):

@@ -146,6 +146,9 @@ TEST_CASE("cnn14: starts from a PANNs checkpoint (AudioSet layer and front end s
   CHECK_NEAR(max_diff(out.embedding[0], floats(c["embedding"])), 0.0, 1e-4);  // the trunk is PANNs'
   CHECK(out.logits.size(1) == 3);
   }
+  // A zero-element weight claiming 65536 channels is refused from its shape, before any model is built.
+  CHECK_THROWS_CODE(ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/cnn14/panns_hostile_width.pth", 0),
+                    ser::ErrorCode::Checkpoint);
   // A bare state dict of the wrong kind is a checkpoint error naming what is missing.
   CHECK_THROWS_CODE(ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/models/hubert_postln_group/pytorch_model.bin", 0),
                     ser::ErrorCode::Checkpoint);
