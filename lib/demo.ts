@@ -16,6 +16,8 @@ export interface DemoOptions {
   /** Smaller corpus and fewer epochs (the test suite's version). */
   quick?: boolean;
   seed?: number;
+  /** Training and test scoring: 'fp32' (default), 'bf16' or 'auto'. */
+  precision?: 'fp32' | 'bf16' | 'auto';
   onEvent?: (event: TrainEvent) => void;
   onStage?: (stage: string) => void;
 }
@@ -26,6 +28,8 @@ export interface DemoReport {
   train: TrainResult;
   test: EvaluationReport;
   example: { file: string; planted: Record<string, number>; predicted: Prediction };
+  /** What training and scoring computed in ('auto' resolved). */
+  precision: 'fp32' | 'bf16';
   seconds: number;
 }
 
@@ -76,6 +80,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
   await native(() => addon.createModel(initDir, JSON.stringify(DEMO_MODEL_CONFIG), JSON.stringify(PREPROCESSOR), false, seed));
 
   stage('fine-tuning');
+  let precision: 'fp32' | 'bf16' = 'fp32';
   const result = await train({
     model: initDir,
     train: corpus.train,
@@ -90,11 +95,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     freezeFeatureEncoder: false,
     lrSchedule: 'linear',
     seed,
-    onEvent: opts.onEvent,
+    precision: opts.precision,
+    onEvent: (e) => {
+      if (e.type === 'start') precision = e.precision;
+      opts.onEvent?.(e);
+    },
   });
 
   stage('scoring the test split against the planted values');
-  const model = await loadModel(result.bestDir);
+  const model = await loadModel(result.bestDir, { precision });
   try {
     const test = await evaluate(model, corpus.test, { labelRange: 'msp-podcast' });
     const exampleFile = path.join(path.dirname(corpus.test), 'wav', 'test_0.wav');
@@ -107,6 +116,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       train: result,
       test,
       example: { file: exampleFile, planted, predicted },
+      precision,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

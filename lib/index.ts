@@ -1,6 +1,6 @@
 // ser-torch: dimensional speech emotion recognition (arousal, dominance, valence) on libtorch.
 export { loadModel, SerModel } from './model';
-export type { Device, LoadOptions, RunOptions, Prediction, HiddenStates, ModelInfo } from './model';
+export type { Device, LoadOptions, Precision, RunOptions, Prediction, HiddenStates, ModelInfo } from './model';
 export type { AudioInputs, AudioLike, Waveform } from './audio-input';
 export { ccc } from './ccc';
 export { logMel } from './features';
@@ -13,6 +13,7 @@ export { evaluate, readManifest } from './evaluate';
 export type { EvaluateOptions, EvaluationReport, Scores } from './evaluate';
 export { info, setThreads } from './runtime';
 export type { RuntimeInfo } from './runtime';
+export type { CpuInfo } from './native';
 export {
   SerError,
   ConfigError,

@@ -8,6 +8,14 @@ import { type NativeDescription, type NativeModelHandle, nativeAddon } from './n
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
+/**
+ * 'fp32' (default); 'bf16': weights held in bf16, matrix work in bf16, norms / softmax / residual
+ * sums / pooling / head in float32; 'int8': dynamic int8 quantisation of the transformer's Linear
+ * layers (CPU); 'auto': bf16 where the processor or GPU has native bf16 instructions, else fp32.
+ */
+export type Precision = 'fp32' | 'bf16' | 'int8' | 'auto';
+const PRECISIONS: readonly string[] = ['fp32', 'bf16', 'int8', 'auto'];
+
 export interface LoadOptions {
   /** 'cpu' (default), 'cuda' or 'cuda:N'; an unavailable device is a DeviceError, never a fallback. */
   device?: Device;
@@ -15,6 +23,8 @@ export interface LoadOptions {
   threads?: number;
   /** Keep only the first N transformer layers (the paper's efficiency result: 12 of 24). */
   numLayers?: number;
+  /** What the model computes in; `model.info.precision` says what 'auto' chose. Default 'fp32'. */
+  precision?: Precision;
 }
 
 export interface RunOptions {
@@ -123,6 +133,9 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Se
   }
   if (opts.numLayers !== undefined && !(Number.isInteger(opts.numLayers) && opts.numLayers > 0)) {
     throw new InputError(`numLayers must be a positive integer, got ${String(opts.numLayers)}`);
+  }
+  if (opts.precision !== undefined && !PRECISIONS.includes(opts.precision as string)) {
+    throw new InputError(`precision must be 'fp32', 'bf16', 'int8' or 'auto', got ${JSON.stringify(opts.precision)}`);
   }
   if (opts.device !== undefined && typeof opts.device !== 'string') {
     throw new InputError(`device must be a string such as 'cpu' or 'cuda', got ${String(opts.device)}`);

@@ -17,6 +17,30 @@ export interface NativeDescription {
   minSamples: number;
   device: string;
   skippedKeys: string[];
+  /** What this model computes in ('auto' resolved): 'fp32', 'bf16' or 'int8'. */
+  precision: 'fp32' | 'bf16' | 'int8';
+  /** Why: 'requested', or what the hardware offers (for 'auto'). */
+  precisionReason: string;
+  /** e.g. bf16 on a processor without native bf16 instructions (slower than fp32). */
+  warnings: string[];
+}
+
+/** What the processor offers for low-precision matrix work (CPUID, with the OS's support). */
+export interface CpuInfo {
+  vendor: string;
+  model: string;
+  /** Native bf16 matrix instructions (AVX512-BF16 or AMX-BF16): precision 'bf16' is fast here. */
+  bf16: boolean;
+  /** The best int8 dot-product path: 'amx', 'vnni' (AVX512-VNNI / AVX-VNNI), 'avx2' or 'none'. */
+  int8: 'amx' | 'vnni' | 'avx2' | 'none';
+  amx: boolean;
+  avx2: boolean;
+  avx512: boolean;
+  avx512Bf16: boolean;
+  avx512Vnni: boolean;
+  avxVnni: boolean;
+  amxBf16: boolean;
+  amxInt8: boolean;
 }
 
 export interface NativeRuntimeInfo {
@@ -27,7 +51,15 @@ export interface NativeRuntimeInfo {
   cores: number;
   blas: string;
   blasLibrary: string;
+  /** OpenBLAS's kernel set, e.g. 'Haswell' or 'SkylakeX' (OPENBLAS_CORETYPE forces one); '' for other BLAS. */
+  blasCore: string;
   parallelBackend: string;
+  /** ATen's vectorised kernels: 'default', 'avx2' or 'avx512' (ATEN_CPU_CAPABILITY). */
+  cpuCapability: string;
+  /** libtorch's int8 engines, e.g. ['qnnpack', 'onednn']. */
+  quantizedEngines: string[];
+  cpu: CpuInfo;
+  nativeWarnings: string[];
 }
 
 export type NativeInput = string | { samples: Float32Array; sampleRate: number };
@@ -45,7 +77,10 @@ export interface NativeModelHandle {
 }
 
 export interface NativeAddon {
-  loadModel(dir: string, options: { device?: string; threads?: number; numLayers?: number }): Promise<NativeModelHandle>;
+  loadModel(
+    dir: string,
+    options: { device?: string; threads?: number; numLayers?: number; precision?: string },
+  ): Promise<NativeModelHandle>;
   runtimeInfo(): NativeRuntimeInfo;
   setThreads(n: number): number;
   train(options: object, onEvent: (event: never) => void): { promise: Promise<never>; abort(): void };

@@ -2,14 +2,17 @@
 import { InputError, native } from './errors';
 import { type NativeRuntimeInfo, nativeAddon } from './native';
 
-export interface RuntimeInfo extends NativeRuntimeInfo {
-  /** Problems worth fixing, e.g. the reference BLAS (about 40x slower GEMMs than OpenBLAS). */
+export interface RuntimeInfo extends Omit<NativeRuntimeInfo, 'nativeWarnings'> {
+  /**
+   * Problems worth fixing, e.g. the reference BLAS (about 40x slower GEMMs than OpenBLAS), or a
+   * bf16 model or run on a processor that emulates bf16 (each recorded once per process).
+   */
   warnings: string[];
 }
 
 export function info(): RuntimeInfo {
-  const raw = nativeAddon().runtimeInfo();
-  const warnings: string[] = [];
+  const { nativeWarnings, ...raw } = nativeAddon().runtimeInfo();
+  const warnings: string[] = [...nativeWarnings];
   if (raw.blas === 'reference') {
     warnings.push(
       `libtorch runs on the reference BLAS (${raw.blasLibrary}), about 40x slower than OpenBLAS: ` +

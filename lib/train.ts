@@ -38,6 +38,13 @@ export interface TrainOptions {
   freezeFeatureEncoder?: boolean;
   numLayers?: number;
   device?: string;
+  /**
+   * 'fp32' (default); 'bf16': mixed precision on CPU or CUDA (float32 master weights, optimiser
+   * state, loss and CCC; bf16 matrix work; checkpoints stay float32); 'auto': bf16 where the
+   * hardware has native bf16 instructions, else fp32. The 'start' event says what was chosen.
+   */
+  precision?: 'fp32' | 'bf16' | 'auto';
+  /** @deprecated the older name for precision: 'bf16' (it now works on CPU too). */
   bf16?: boolean;
   seed?: number;
   /** Also evaluate on dev and checkpoint every N steps. */
@@ -57,7 +64,9 @@ export type Dimension = 'arousal' | 'dominance' | 'valence';
 export type PerDimension = Partial<Record<Dimension, number>>;
 
 export type TrainEvent =
-  | { type: 'start'; epoch: number; step: number; totalSteps: number }
+  | { type: 'start'; epoch: number; step: number; totalSteps: number; precision: 'fp32' | 'bf16'; precisionReason: string }
+  /** e.g. bf16 on hardware that emulates it (slower than fp32); also in info().warnings */
+  | { type: 'warning'; epoch: number; step: number; message: string }
   | {
       type: 'step';
       epoch: number;
@@ -102,6 +111,14 @@ function checkOptions(opts: TrainOptions) {
   for (const key of ['batchSize', 'epochs', 'evalEvery', 'numLayers', 'threads', 'seed'] as const) {
     const v = opts[key];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new InputError(`train: '${key}' must be a non-negative integer`);
+  }
+  if (opts.precision !== undefined && !['fp32', 'bf16', 'auto'].includes(opts.precision as string)) {
+    const hint = (opts.precision as string) === 'int8' ? " (int8 is for inference: loadModel(dir, { precision: 'int8' }))" : '';
+    throw new InputError(`train: 'precision' must be 'fp32', 'bf16' or 'auto', got ${JSON.stringify(opts.precision)}${hint}`);
+  }
+  if (opts.bf16 !== undefined && typeof opts.bf16 !== 'boolean') throw new InputError("train: 'bf16' must be a boolean");
+  if (opts.bf16 === true && opts.precision !== undefined && opts.precision !== 'bf16') {
+    throw new InputError(`train: bf16: true contradicts precision ${JSON.stringify(opts.precision)}; use precision alone`);
   }
   for (const key of ['lr', 'momentum', 'weightDecay', 'gradClip', 'maxBatchSeconds', 'maxClipSeconds'] as const) {
     const v = opts[key];

@@ -48,6 +48,10 @@ ser::ModelOptions to_model_options(const Napi::Value& value) {
   if (obj.Get("device").IsString()) o.device = obj.Get("device").As<Napi::String>().Utf8Value();
   if (obj.Get("threads").IsNumber()) o.threads = obj.Get("threads").As<Napi::Number>().Int32Value();
   if (obj.Get("numLayers").IsNumber()) o.num_layers = obj.Get("numLayers").As<Napi::Number>().Int32Value();
+  if (obj.Has("precision")) {
+    if (!obj.Get("precision").IsString()) input_error(value.Env(), "precision must be \"fp32\", \"bf16\", \"int8\" or \"auto\"");
+    o.precision = obj.Get("precision").As<Napi::String>().Utf8Value();
+  }
   return o;
 }
 
@@ -64,6 +68,9 @@ Napi::Object from_description(Napi::Env env, const ser::ModelDescription& d) {
   o.Set("minSamples", static_cast<double>(d.min_samples));
   o.Set("device", d.device);
   o.Set("skippedKeys", strings(env, d.skipped_keys));
+  o.Set("precision", d.precision);
+  o.Set("precisionReason", d.precision_reason);
+  o.Set("warnings", strings(env, d.warnings));
   return o;
 }
 
@@ -76,7 +83,26 @@ Napi::Object from_runtime_info(Napi::Env env, const ser::runtime::RuntimeInfo& i
   o.Set("cores", info.cores);
   o.Set("blas", info.blas);
   o.Set("blasLibrary", info.blas_library);
+  o.Set("blasCore", info.blas_core);
   o.Set("parallelBackend", info.parallel_backend);
+  o.Set("cpuCapability", info.cpu_capability);
+  o.Set("quantizedEngines", strings(env, info.quantized_engines));
+  auto cpu = Napi::Object::New(env);
+  const auto& c = info.cpu;
+  cpu.Set("vendor", c.vendor);
+  cpu.Set("model", c.model_name);
+  cpu.Set("bf16", c.bf16);
+  cpu.Set("int8", c.int8);
+  cpu.Set("amx", c.amx_bf16 || c.amx_int8);
+  cpu.Set("avx2", c.avx2);
+  cpu.Set("avx512", c.avx512);
+  cpu.Set("avx512Bf16", c.avx512_bf16);
+  cpu.Set("avx512Vnni", c.avx512_vnni);
+  cpu.Set("avxVnni", c.avx_vnni);
+  cpu.Set("amxBf16", c.amx_bf16);
+  cpu.Set("amxInt8", c.amx_int8);
+  o.Set("cpu", cpu);
+  o.Set("nativeWarnings", strings(env, info.warnings));
   return o;
 }
 

@@ -65,6 +65,7 @@ ser::train::TrainOptions to_train_options(const Napi::Object& o) {
   t.num_layers = static_cast<int>(number(o, "numLayers", t.num_layers));
   t.device = text(o, "device", t.device);
   t.bf16 = flag(o, "bf16", t.bf16);
+  t.precision = text(o, "precision", t.precision);
   t.seed = static_cast<uint64_t>(number(o, "seed", 0));
   t.eval_every = static_cast<int>(number(o, "evalEvery", t.eval_every));
   t.resume = flag(o, "resume", t.resume);
@@ -103,6 +104,10 @@ Napi::Object event_to_js(Napi::Env env, const ser::train::TrainEvent& e) {
     o.Set("path", e.path);
   } else if (e.type == "start") {
     o.Set("totalSteps", static_cast<double>(e.total_steps));
+    o.Set("precision", e.precision);
+    o.Set("precisionReason", e.precision_reason);
+  } else if (e.type == "warning") {
+    o.Set("message", e.message);
   }
   return o;
 }

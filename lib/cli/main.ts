@@ -6,7 +6,7 @@ import { runDemo } from '../demo';
 import { SerError } from '../errors';
 import { evaluate } from '../evaluate';
 import type { LabelRange } from '../label-range';
-import { loadModel, type Device } from '../model';
+import { loadModel, type Device, type Precision } from '../model';
 import { info } from '../runtime';
 import { train } from '../train';
 import { progressPrinter } from './progress';
@@ -26,9 +26,11 @@ program
   .argument('<files...>', 'audio files (WAV, FLAC, OGG, MP3)')
   .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
   .option('--batch-size <n>', 'inputs per forward pass', (v) => Number(v), 8)
+  .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
   .option('--json', 'one JSON object per line')
-  .action(async (dir: string, files: string[], opts: { device: Device; batchSize: number; json?: boolean }) => {
-    const model = await loadModel(dir, { device: opts.device });
+  .action(async (dir: string, files: string[], opts: { device: Device; batchSize: number; precision: Precision; json?: boolean }) => {
+    const model = await loadModel(dir, { device: opts.device, precision: opts.precision });
+    for (const w of model.info.warnings) console.error(`warning: ${w}`);
     try {
       const predictions = await model.predict(files, { batchSize: opts.batchSize });
       predictions.forEach((p, i) => {
@@ -46,8 +48,9 @@ program
   .argument('<model>', 'model folder in Hugging Face layout')
   .argument('<files...>', 'audio files')
   .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
-  .action(async (dir: string, files: string[], opts: { device: Device }) => {
-    const model = await loadModel(dir, { device: opts.device });
+  .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
+  .action(async (dir: string, files: string[], opts: { device: Device; precision: Precision }) => {
+    const model = await loadModel(dir, { device: opts.device, precision: opts.precision });
     try {
       const embeddings = await model.embed(files);
       embeddings.forEach((e, i) => console.log(JSON.stringify({ file: files[i], embedding: Array.from(e) })));
@@ -74,6 +77,7 @@ program
   .option('--num-layers <n>', 'keep the first N transformer layers', Number)
   .option('--unfreeze-cnn', 'also train the CNN feature encoder')
   .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
+  .option('--precision <p>', 'fp32, bf16 (mixed, float32 master weights) or auto')
   .option('--seed <n>', 'random seed', Number)
   .option('--resume', 'continue from <out>/last')
   .option('--json', 'events as JSON lines on stdout')
@@ -84,7 +88,7 @@ program
       architecture: o.architecture, model: o.model, train: o.train, dev: o.dev, outDir: o.out, labelRange: o.labelRange, optimizer: o.optimizer,
       lr: o.lr, batchSize: o.batchSize, epochs: o.epochs, maxBatchSeconds: o.maxBatchSeconds,
       maxClipSeconds: o.maxClipSeconds, numLayers: o.numLayers, freezeFeatureEncoder: !o.unfreezeCnn,
-      device: o.device, seed: o.seed, resume: o.resume, signal: controller.signal,
+      device: o.device, precision: o.precision, seed: o.seed, resume: o.resume, signal: controller.signal,
       onEvent: o.json ? (e) => console.log(JSON.stringify(e)) : progressPrinter(),
     });
     if (o.json) console.log(JSON.stringify({ type: 'result', ...result }));
@@ -98,8 +102,9 @@ program
   .argument('<manifest>', 'manifest with labels')
   .option('--label-range <range>', 'min,max or a preset', labelRangeArg)
   .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
+  .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
   .action(async (dir: string, manifest: string, o) => {
-    const { predictions, ...report } = await evaluate(dir, manifest, { labelRange: o.labelRange, device: o.device });
+    const { predictions, ...report } = await evaluate(dir, manifest, { labelRange: o.labelRange, device: o.device, precision: o.precision });
     console.log(JSON.stringify({ ...report, predictions: predictions.length }, null, 2));
   });
 
@@ -108,12 +113,13 @@ program
   .description('synthetic corpus -> fine-tune a small wav2vec2 -> test CCC against the planted truth')
   .option('--out <dir>', 'where to write the corpus and the model (default: a temporary folder)')
   .option('--quick', 'smaller and shorter (the test suite\'s version)')
+  .option('--precision <p>', 'fp32, bf16 or auto: training and the test scoring', 'fp32')
   .action(async (o) => {
     const report = await runDemo({
-      outDir: o.out, quick: o.quick, onEvent: progressPrinter(),
+      outDir: o.out, quick: o.quick, precision: o.precision, onEvent: progressPrinter(),
       onStage: (s) => console.error(`ser-torch demo: ${s}`),
     });
-    console.log('\nTest CCC against the planted values (goal >= 0.9):');
+    console.log(`\nTest CCC against the planted values (goal >= 0.9; precision ${report.precision}):`);
     for (const d of report.test.dimensions) console.log(`  ${d.padEnd(10)} ${report.test.ccc[d].toFixed(3)}`);
     console.log(`model saved in ${report.modelDir}`);
     const { file, planted, predicted } = report.example;

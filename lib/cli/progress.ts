@@ -12,6 +12,10 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (e
       const line = `[${bar}] step ${e.step}/${e.totalSteps} epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)} ` +
         `${e.audioSecondsPerSecond.toFixed(1)} audio-s/s`;
       stream.write(tty ? `\r${line}` : (e.step % 10 === 0 || e.step === e.totalSteps ? `${line}\n` : ''));
+    } else if (e.type === 'warning') {
+      stream.write(`${tty ? '\n' : ''}warning: ${e.message}\n`);
+    } else if (e.type === 'start' && e.precision !== 'fp32') {
+      stream.write(`precision ${e.precision} (${e.precisionReason})\n`);
     } else if (e.type === 'epoch' || e.type === 'eval') {
       const scores = Object.entries(e.devCcc).map(([k, v]) => `${k} ${(v as number).toFixed(3)}`).join(', ');
       stream.write(`${tty ? '\n' : ''}${e.type} ${e.epoch + 1}: dev CCC ${scores} (mean ${e.devCccMean.toFixed(3)})${e.best ? ' best' : ''}\n`);

@@ -14,11 +14,14 @@
 #include "config/model_config.h"
 #include "config/preprocessor_config.h"
 #include "error.h"
+#include "precision/inference_weights.h"
+#include "precision/ops.h"
 #include "preprocess/pad_batch.h"
 #include "preprocess/waveform.h"
 #include "runtime/cpu_block_cache.h"
 #include "runtime/device.h"
 #include "runtime/threads.h"
+#include "runtime/warnings.h"
 
 namespace ser {
 
@@ -26,6 +29,8 @@ struct SerModel::Impl {
   ModelConfig config;
   PreprocessorConfig pre;
   models::SerNetwork model;
+  precision::Plan plan;
+  precision::LowPrecisionWeights weights;  // bf16 casts / int8 packs of `model`
   c10::Device device{c10::kCPU};
   int threads = 0;
   ModelDescription description;
@@ -50,7 +55,9 @@ std::shared_ptr<SerModel> SerModel::load(const std::string& dir, const ModelOpti
     runtime::tune_process();
     std::shared_ptr<SerModel> self(new SerModel());
     Impl& m = *self->impl_;
-    m.device = runtime::parse_device(options.device);  // first: a bad device fails before any I/O
+    m.device = runtime::parse_device(options.device);  // first: bad options fail before any I/O
+    const auto choice = precision::choose(options.precision, m.device, /*allow_int8=*/true, "precision");
+    m.plan = choice.plan;
     m.threads = options.threads;
     ModelFolder folder = load_model_folder(dir, options.num_layers, /*ensure_head=*/false);
     m.config = folder.config;
@@ -72,6 +79,14 @@ std::shared_ptr<SerModel> SerModel::load(const std::string& dir, const ModelOpti
     d.sampling_rate = m.pre.sampling_rate;
     d.min_samples = m.config.min_samples();
     d.device = m.device.str();
+    d.precision = precision::name(m.plan.precision);
+    d.precision_reason = choice.reason;
+    if (!choice.warning.empty()) {
+      d.warnings.push_back(choice.warning);
+      runtime::warn_once(choice.warning);
+    }
+    // Counted above in float32; from here the weights take the form the precision runs with.
+    precision::prepare_for_inference(*m.model, m.plan, m.model->float32_modules(), m.weights);
     return self;
   });
 }
@@ -88,6 +103,7 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
     std::lock_guard<std::mutex> lock(m.mutex);
     if (m.threads > 0) at::set_num_threads(m.threads); else runtime::apply_threads();
     c10::InferenceMode inference;
+    precision::Scope scope(m.plan, &m.weights);
 
     // Decode and check everything first, so a bad input fails before any compute.
     std::vector<std::vector<float>> waves(inputs.size());
@@ -128,6 +144,9 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
 void SerModel::save(const std::string& dir) const {
   with_torch_errors([&] {
     const Impl& m = *impl_;
+    if (m.plan.precision != precision::Precision::Float32)
+      throw Error(ErrorCode::Input, std::string("save(): this model was loaded with precision ") + precision::name(m.plan.precision) +
+                                        ", which rounds its weights; load it with precision \"fp32\" to save it");
     save_model_folder(*m.model, m.config, m.pre, dir);
     return 0;
   });

@@ -5,6 +5,8 @@
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>
 
+#include "precision/ops.h"
+
 namespace ser::models {
 namespace {
 
@@ -35,9 +37,10 @@ Cnn14ConvBlockImpl::Cnn14ConvBlockImpl(int64_t in_channels, int64_t out_channels
 }
 
 torch::Tensor Cnn14ConvBlockImpl::forward(const torch::Tensor& input) {
-  auto x = bn1(conv1(input));
+  // Convolutions in the compute dtype, BatchNorm in float32 (its statistics need it).
+  auto x = bn1(precision::to_float(precision::conv2d(conv1, input)));
   x.relu_();
-  x = bn2(conv2(x));
+  x = bn2(precision::to_float(precision::conv2d(conv2, x)));
   x.relu_();
   return pool_ ? at::avg_pool2d(x, {2, 2}) : x;
 }

@@ -45,6 +45,7 @@ class Cnn14Impl : public SerNetworkImpl {
   // each length on its own, so an item's result never depends on what it was batched with.
   NetworkOutput run(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) override;
   bool has_head() const override { return true; }
+  std::vector<std::string> float32_modules() const override { return {"fc1", "fc_out"}; }
   const Cnn14Settings& settings() const { return settings_; }
 
  private:

@@ -1,5 +1,7 @@
 #include "models/conv_feature_encoder.h"
 
+#include "precision/ops.h"
+
 namespace ser::models {
 
 ConvLayerBlockImpl::ConvLayerBlockImpl(int64_t in_ch, int64_t out_ch, int64_t kernel, int64_t stride, bool bias,
@@ -14,9 +16,10 @@ ConvLayerBlockImpl::ConvLayerBlockImpl(int64_t in_ch, int64_t out_ch, int64_t ke
 }
 
 torch::Tensor ConvLayerBlockImpl::forward(const torch::Tensor& input) {
-  auto x = conv(input);
-  if (group_norm) x = group_norm(x);
-  if (layer_norm) x = layer_norm(x.transpose(1, 2)).transpose(1, 2);
+  auto x = precision::conv1d(conv, input);
+  // Norms in float32 (their statistics lose too much in bf16); the next conv casts back.
+  if (group_norm) x = group_norm(precision::to_float(x));
+  if (layer_norm) x = layer_norm(precision::to_float(x).transpose(1, 2)).transpose(1, 2);
   return activate(act_, x);
 }
 

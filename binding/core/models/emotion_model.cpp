@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "precision/ops.h"
+
 namespace ser::models {
 
 torch::Tensor masked_mean(const torch::Tensor& hidden, const BackboneOutput& out) {
@@ -21,6 +23,7 @@ EmotionModelImpl::EmotionModelImpl(const ModelConfig& c, bool with_head) {
 ModelOutput EmotionModelImpl::forward(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) {
   ModelOutput out;
   out.backbone = backbone(waveforms, lengths);
+  out.backbone.hidden = precision::to_float(out.backbone.hidden);  // pooling and the head: float32
   out.pooled = masked_mean(out.backbone.hidden, out.backbone);
   if (has_head()) out.logits = classifier(out.pooled);
   return out;

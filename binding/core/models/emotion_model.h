@@ -26,6 +26,7 @@ class EmotionModelImpl : public SerNetworkImpl {
   NetworkOutput run(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) override;
   bool has_head() const override { return !classifier.is_empty(); }
   void freeze_feature_encoder(bool frozen) override { backbone->freeze_feature_encoder(frozen); }
+  std::vector<std::string> float32_modules() const override { return {"classifier"}; }
   const ModelConfig& config() const { return backbone->config(); }
 
   Wav2Vec2Backbone backbone{nullptr};

@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "precision/ops.h"
+
 namespace ser::models {
 
 EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : pre_ln_(c.do_stable_layer_norm), hidden_dropout_(c.hidden_dropout) {
@@ -16,6 +18,7 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& hidden, const torch
   auto drop = [&](const torch::Tensor& t) {
     return is_training() && hidden_dropout_ > 0 ? at::dropout(t, hidden_dropout_, true) : t;
   };
+  // The residual stream stays float32 (`hidden` is); sublayer outputs in bf16 are added to it.
   if (pre_ln_) {
     auto h = hidden + drop(attention(layer_norm(hidden), key_mask));
     return h + feed_forward(final_layer_norm(h));

@@ -1,5 +1,7 @@
 #include "models/feature_projection.h"
 
+#include "precision/ops.h"
+
 namespace ser::models {
 
 FeatureProjectionImpl::FeatureProjectionImpl(const ModelConfig& c) {
@@ -11,8 +13,8 @@ FeatureProjectionImpl::FeatureProjectionImpl(const ModelConfig& c) {
 }
 
 torch::Tensor FeatureProjectionImpl::forward(const torch::Tensor& features) {
-  auto x = layer_norm ? layer_norm(features) : features;
-  return dropout(projection(x));
+  auto x = layer_norm ? layer_norm(precision::to_float(features)) : features;
+  return dropout(precision::linear(projection, x));
 }
 
 }  // namespace ser::models

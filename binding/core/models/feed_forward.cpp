@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "precision/ops.h"
+
 namespace ser::models {
 
 FeedForwardImpl::FeedForwardImpl(const ModelConfig& c)
@@ -11,9 +13,9 @@ FeedForwardImpl::FeedForwardImpl(const ModelConfig& c)
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& input) {
-  auto x = activate(act_, intermediate_dense(input));
+  auto x = activate(act_, precision::linear(intermediate_dense, input));
   if (is_training() && activation_dropout_ > 0) x = at::dropout(x, activation_dropout_, true);
-  x = output_dense(x);
+  x = precision::linear(output_dense, x);
   if (is_training() && hidden_dropout_ > 0) x = at::dropout(x, hidden_dropout_, true);
   return x;
 }

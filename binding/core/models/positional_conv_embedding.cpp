@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "precision/ops.h"
+
 namespace ser::models {
 
 WeightNormConv1dImpl::WeightNormConv1dImpl(int64_t channels, int64_t kernel, int64_t groups)
@@ -20,7 +22,7 @@ torch::Tensor WeightNormConv1dImpl::weight() const { return at::_weight_norm(wei
 torch::Tensor WeightNormConv1dImpl::forward(const torch::Tensor& x) {
   torch::Tensor w;
   if (is_training() || at::GradMode::is_enabled()) {
-    w = weight();
+    w = precision::to_compute(weight());  // recomputed every pass: nothing to cache
   } else {
     const int64_t gv = weight_g._version(), vv = weight_v._version();
     if (!cached_weight_.defined() || gv != cached_g_version_ || vv != cached_v_version_ ||
@@ -29,9 +31,10 @@ torch::Tensor WeightNormConv1dImpl::forward(const torch::Tensor& x) {
       cached_g_version_ = gv;
       cached_v_version_ = vv;
     }
-    w = cached_weight_;
+    w = precision::weight(cached_weight_);
   }
-  return at::conv1d(x, w, bias, /*stride=*/1, /*padding=*/kernel_ / 2, /*dilation=*/1, groups_);
+  return at::conv1d(precision::to_compute(x), w, precision::weight(bias), /*stride=*/1, /*padding=*/kernel_ / 2,
+                    /*dilation=*/1, groups_);
 }
 
 PositionalConvEmbeddingImpl::PositionalConvEmbeddingImpl(const ModelConfig& c)

@@ -3,6 +3,7 @@
 // (EmotionModel) and CNN14 implement it; nothing outside models/ needs to know which it has.
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <torch/nn/module.h>
@@ -23,6 +24,8 @@ class SerNetworkImpl : public torch::nn::Module {
   virtual bool has_head() const = 0;
   // wav2vec2's conv feature encoder: frozen (the paper's default) or trained. Others: no-op.
   virtual void freeze_feature_encoder(bool) {}
+  // Modules that stay float32 in every precision: the head reads float32 pooled features.
+  virtual std::vector<std::string> float32_modules() const = 0;
 };
 
 using SerNetwork = std::shared_ptr<SerNetworkImpl>;

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "models/encoder_layer.h"
+#include "precision/ops.h"
 
 namespace ser::models {
 
@@ -17,6 +18,7 @@ TransformerEncoderImpl::TransformerEncoderImpl(const ModelConfig& c)
 }
 
 torch::Tensor TransformerEncoderImpl::forward(torch::Tensor hidden, const torch::Tensor& frame_mask) {
+  hidden = precision::to_float(hidden);  // the residual stream is float32 in every precision
   torch::Tensor key_mask;
   if (frame_mask.defined()) {
     // Padded frames are zeroed before the positional conv (so they equal its own zero padding)

@@ -1,12 +1,18 @@
 #include "runtime/runtime_info.h"
 
+#include <dlfcn.h>
+
+#include <cctype>
 #include <fstream>
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
 #include <torch/version.h>
 
 #include "runtime/device.h"
 #include "runtime/threads.h"
+#include "runtime/warnings.h"
 
 namespace ser::runtime {
 namespace {
@@ -37,6 +43,37 @@ void detect_blas(RuntimeInfo& info) {
   }
 }
 
+// OpenBLAS names the kernel set it picked (OPENBLAS_CORETYPE forces one: Haswell halves float32
+// GEMMs on AVX-512 machines). Looked up at run time: the BLAS may be another library.
+std::string openblas_core() {
+  using CoreName = char* (*)();
+  auto fn = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  const char* name = fn ? fn() : nullptr;
+  return name ? name : "";
+}
+
+// ATen's vectorised kernels (elementwise ops, norms, softmax) run at this level; libtorch reports
+// it only in its build summary ("CPU capability usage: AVX2").
+std::string cpu_capability() {
+  const std::string config = at::show_config();
+  const std::string key = "CPU capability usage: ";
+  const auto at = config.find(key);
+  if (at == std::string::npos) return "unknown";
+  std::string value = config.substr(at + key.size(), config.find('\n', at) - at - key.size());
+  for (auto& ch : value) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return value == "no avx" ? "default" : value;
+}
+
+std::string engine_name(at::QEngine e) {
+  switch (e) {
+    case at::QEngine::FBGEMM: return "fbgemm";
+    case at::QEngine::QNNPACK: return "qnnpack";
+    case at::QEngine::ONEDNN: return "onednn";
+    case at::QEngine::X86: return "x86";
+    default: return "none";
+  }
+}
+
 }  // namespace
 
 RuntimeInfo runtime_info() {
@@ -48,6 +85,12 @@ RuntimeInfo runtime_info() {
   info.cores = available_cores();
   info.parallel_backend = at::get_parallel_info().find("OpenMP") != std::string::npos ? "openmp" : "native";
   detect_blas(info);
+  if (info.blas == "openblas") info.blas_core = openblas_core();
+  info.cpu_capability = cpu_capability();
+  for (auto e : at::globalContext().supportedQEngines())
+    if (e != at::QEngine::NoQEngine) info.quantized_engines.push_back(engine_name(e));
+  info.cpu = cpu_features();
+  info.warnings = recorded_warnings();
   return info;
 }
 

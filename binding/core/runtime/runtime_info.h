@@ -1,6 +1,9 @@
 // What the process runs on: libtorch version, devices, threads and the BLAS actually loaded.
 #pragma once
 #include <string>
+#include <vector>
+
+#include "runtime/cpu_features.h"
 
 namespace ser::runtime {
 
@@ -12,7 +15,12 @@ struct RuntimeInfo {
   int cores = 1;
   std::string blas;          // "openblas", "mkl", "reference", "unknown"
   std::string blas_library;  // path of the loaded BLAS shared object
+  std::string blas_core;     // OpenBLAS's kernel set (e.g. "Haswell", "SkylakeX"; OPENBLAS_CORETYPE)
   std::string parallel_backend;
+  std::string cpu_capability;  // ATen's vector kernels: "default" | "avx2" | "avx512" (ATEN_CPU_CAPABILITY)
+  std::vector<std::string> quantized_engines;  // libtorch's int8 engines ("onednn", "fbgemm", ...)
+  CpuFeatures cpu;
+  std::vector<std::string> warnings;  // recorded once each (runtime/warnings.h)
 };
 
 RuntimeInfo runtime_info();

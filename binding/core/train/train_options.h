@@ -29,7 +29,8 @@ struct TrainOptions {
   bool freeze_feature_encoder = true;
   int num_layers = 0;               // keep the first N transformer layers; 0 = all
   std::string device = "cpu";
-  bool bf16 = false;                // autocast to bfloat16 (CUDA only)
+  std::string precision = "fp32";   // "fp32" | "bf16" (mixed, float32 master weights) | "auto"
+  bool bf16 = false;                // the older name for precision "bf16"
   uint64_t seed = 0;
   int eval_every = 0;               // also evaluate + checkpoint every N steps; 0 = per epoch only
   bool resume = false;
@@ -42,7 +43,7 @@ struct TrainOptions {
 };
 
 struct TrainEvent {
-  std::string type;  // "start" | "step" | "epoch" | "checkpoint"
+  std::string type;  // "start" | "step" | "epoch" | "eval" | "checkpoint" | "warning"
   int epoch = 0;
   int64_t step = 0, total_steps = 0;
   double loss = 0, lr = 0, samples_per_second = 0, audio_seconds_per_second = 0, padding_share = 0;
@@ -51,6 +52,8 @@ struct TrainEvent {
   double dev_ccc_mean = 0;
   bool best = false;
   std::string path, kind;  // checkpoint folder and "best" | "last"
+  std::string precision, precision_reason;  // start: what the run computes in, and why
+  std::string message;                      // warning
 };
 
 struct TrainResult {

@@ -9,7 +9,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
-#include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/anomaly_mode.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
@@ -19,10 +18,12 @@
 #include "api/model_folder.h"
 #include "api/torch_errors.h"
 #include "error.h"
+#include "precision/ops.h"
 #include "preprocess/pad_batch.h"
 #include "runtime/cpu_block_cache.h"
 #include "runtime/device.h"
 #include "runtime/threads.h"
+#include "runtime/warnings.h"
 #include "train/batch_loader.h"
 #include "train/batch_plan.h"
 #include "train/ccc_loss.h"
@@ -100,7 +101,8 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
     runtime::tune_process();
     if (o.threads > 0) at::set_num_threads(o.threads); else runtime::apply_threads();
     const c10::Device device = runtime::parse_device(o.device);
-    if (o.bf16 && !device.is_cuda()) throw Error(ErrorCode::Device, "bf16 autocast needs a CUDA device");
+    const bool legacy_bf16 = o.bf16 && o.precision == "fp32";
+    const auto choice = precision::choose(legacy_bf16 ? "bf16" : o.precision, device, /*allow_int8=*/false, "precision");
     std::error_code ec;
     fs::create_directories(o.out_dir, ec);
     if (ec) throw Error(ErrorCode::Io, "cannot create outDir " + o.out_dir + ": " + ec.message());
@@ -198,12 +200,24 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
       e.step = state.step;
       e.total_steps = total_steps;
       e.dimensions = train_set.dimensions;
+      e.precision = precision::name(choice.plan.precision);
+      e.precision_reason = choice.reason;
       emit(e);
     }
-    if (o.bf16) {
-      at::autocast::set_enabled(true);
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    if (!choice.warning.empty()) {
+      runtime::warn_once(choice.warning);
+      TrainEvent e;
+      e.type = "warning";
+      e.epoch = state.epoch;
+      e.step = state.step;
+      e.message = choice.warning;
+      emit(e);
     }
+    // Mixed precision: float32 master weights and optimiser state; each pass computes in the
+    // plan's dtype with bf16 copies of the weights made once per optimiser step (the store sees
+    // a weight's version move), shared by the micro-batches of a step. Loss and CCC in float32.
+    precision::LowPrecisionWeights weights;
+    precision::Scope precision_scope(choice.plan, &weights);
     // Debug aid: SER_TORCH_DETECT_ANOMALY=1 names the backward op that first produced NaN.
     if (const char* a = std::getenv("SER_TORCH_DETECT_ANOMALY"); a && *a == '1') torch::autograd::AnomalyMode::set_enabled(true);
     model->train();
@@ -322,7 +336,7 @@ TrainResult run_training(const TrainOptions& o, const std::function<void(const T
       next_epoch.next_batch = 0;
       checkpoint("last", true, &next_epoch);
     }
-    if (o.bf16) at::autocast::set_enabled(false);
+    weights.clear();
     runtime::release_idle_blocks();
     result.steps = state.step;
     result.epochs = std::min(state.epoch, o.epochs);
