@@ -42,7 +42,7 @@ async function fixtureError(dir, inputs, outputs, precision) {
       const hidden = await model.hiddenStates(inputs, { batchSize });
       const preds = model.info.hasHead ? await model.predict(inputs, { batchSize }) : null;
       outputs.forEach((want, i) => {
-        note(pooled[i], want.pooled ?? want.embedding);
+        note(pooled[i], want.last_hidden_state ? want.pooled : want.embedding);
         if (want.last_hidden_state) note(hidden[i].data, want.last_hidden_state);
         if (preds && want.logits) note([preds[i].arousal, preds[i].dominance, preds[i].valence], want.logits);
       });

@@ -10,9 +10,12 @@ import { info, InputError, loadModel, train, type TrainEvent } from '../lib';
 import { fixturesDir, maxAbsDiff, modelCases, modelsDir, readExpected, rejection } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
 
-// Max |output - float32 reference|, as a share of the reference's largest magnitude (measured:
-// see README "Precision"; these bounds leave about 2x headroom over the worst fixture).
-const TOLERANCE = { bf16: 0.05, int8: 0.08 } as const;
+// Max |output - float32 reference|, as a share of the reference's largest magnitude. Measured
+// (scripts/precision-accuracy.js, README "Precision"): transformer fixtures bf16 <= 1.3 %, int8
+// <= 1.8 %; the tiny CNN14's three small logits bf16 3.1 % (int8 runs its convolutions in bf16
+// too: CNN14's only Linear layers are its head, which stays float32). About 2x headroom.
+const TOLERANCE = { bf16: 0.025, int8: 0.035 } as const;
+const CNN14_TOLERANCE = 0.06;
 const PRECISIONS = ['bf16', 'int8'] as const;
 
 function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -62,8 +65,8 @@ describe('CNN14', () => {
       const preds = await model.predict(waves, { batchSize: 4 });
       const embeddings = await model.embed(waves, { batchSize: 1 });
       cases.forEach((c, i) => {
-        expect(relativeError([preds[i].arousal, preds[i].dominance, preds[i].valence], c.logits)).toBeLessThan(TOLERANCE[precision]);
-        expect(relativeError(embeddings[i], c.embedding)).toBeLessThan(TOLERANCE[precision]);
+        expect(relativeError([preds[i].arousal, preds[i].dominance, preds[i].valence], c.logits)).toBeLessThan(CNN14_TOLERANCE);
+        expect(relativeError(embeddings[i], c.embedding)).toBeLessThan(CNN14_TOLERANCE);
       });
     } finally {
       model.dispose();

@@ -20,7 +20,7 @@ class LowPrecisionWeights {
   // float32 weight, and is reused across micro-batches until the optimiser changes the weight.
   at::Tensor cast(const at::Tensor& weight, c10::ScalarType dtype);
 
-  // Packs a Linear layer for int8 dynamic quantisation (weights symmetric per output channel).
+  // Packs a Linear layer for int8 dynamic quantisation (weights symmetric, one scale per tensor).
   void pack_int8(const at::Tensor& weight, const at::Tensor& bias);
   // The packed form of a Linear layer's weight, or nullptr when it was not packed.
   const c10::IValue* int8(const at::Tensor& weight) const;
