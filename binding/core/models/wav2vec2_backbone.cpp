@@ -8,6 +8,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "models/spec_augment.h"
+#include "precision/ops.h"
 
 namespace ser::models {
 
@@ -53,6 +54,11 @@ torch::Tensor Wav2Vec2BackboneImpl::extract_features(const torch::Tensor& wavefo
   // A frozen encoder runs without autograd: no graph, no activations kept for backward.
   std::unique_ptr<torch::NoGradGuard> no_grad;
   if (frozen_encoder_) no_grad = std::make_unique<torch::NoGradGuard>();
+  // A CNN being trained computes in float32 under any precision: the trainer turns oneDNN off
+  // for it (its weight gradients were wrong in libtorch 1.13), and ATen's own bf16 convolutions
+  // ran a step ~15x slower than float32. Frozen or in inference, it runs in the plan's dtype.
+  std::unique_ptr<precision::Scope> float32;
+  if (!frozen_encoder_ && is_training()) float32 = std::make_unique<precision::Scope>(precision::Plan{}, nullptr);
   if (!padded || config_.feat_extract_norm == "layer") return feature_extractor(waveforms.narrow(1, 0, max_len));
 
   const int64_t max_frames = *std::max_element(frames.begin(), frames.end());
