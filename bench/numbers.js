@@ -1,5 +1,5 @@
 'use strict';
-// Argument and statistics helpers shared by the benchmark scripts.
+// Argument, statistics and report helpers shared by the benchmark scripts.
 
 function positiveInt(s, name) {
   const n = Number(s);
@@ -19,4 +19,15 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-module.exports = { positiveInt, nonNegativeInt, median };
+/** ser.info()'s CPU in one line: what bf16 and int8 run on, the flags it reports present, ATen's kernels. */
+function cpuLine(info) {
+  const cpu = info.cpu;
+  if (!cpu || typeof cpu !== 'object') return `cpu: ${cpu ?? '-'}`;
+  const flags = Object.keys(cpu).filter((k) => cpu[k] === true && k !== 'bf16').join(' ');
+  const paths = [cpu.bf16 !== undefined ? `bf16 ${cpu.bf16 ? 'native' : 'not native'}` : null,
+    cpu.int8 !== undefined ? `int8 ${cpu.int8}` : null].filter(Boolean).join(', ');
+  return `cpu: ${cpu.model || '?'}: ${paths}${flags ? `; ${flags}` : ''}` +
+    `${info.cpuCapability ? ` (ATen ${info.cpuCapability})` : ''}`;
+}
+
+module.exports = { positiveInt, nonNegativeInt, median, cpuLine };

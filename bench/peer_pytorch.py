@@ -16,6 +16,13 @@ For cnn14 a timed pass is the whole PANNs pipeline on the raw waveform (no norma
 do_normalize is false): torchaudio's MelSpectrogram (16 kHz, n_fft 512, hop 160, 64 Slaney bins,
 50-8000 Hz), 10 log10(clamp(x, 1e-10)), then Cnn14 in eval mode up to its fc_out logits.
 torch's thread settings stay at the interpreter's defaults unless --threads is given.
+
+--precision bf16 first tries torch.autocast("cpu", dtype=torch.bfloat16) on one untimed probe call;
+where that raises (torch 1.13 on every wav2vec2 shape: group_norm/layer_norm get bf16 activations
+and float32 weights), the model is cast to bfloat16 instead (input normalised in float32 then cast,
+output cast back to float32). The JSON line says which ran ("variant") and why autocast did not.
+--precision int8 is torch.quantization.quantize_dynamic of every nn.Linear to qint8 on the oneDNN
+engine. A failure before the result prints {"error": "..."} as its last stdout line.
 """
 import argparse
 import gc
@@ -27,6 +34,7 @@ import statistics
 import struct
 import sys
 import time
+import traceback
 
 import torch
 
@@ -91,9 +99,12 @@ def load_cnn14(shape, folder):
     return model, shapes.cnn14_ref.mel_transform()
 
 
-def cnn14_logits(model, mel, raw):
-    """(B, L) waveform -> (B, 3) logits: log-Mel (B, T, 64) in dB as ser-torch computes it, then Cnn14."""
+def cnn14_logits(model, mel, raw, dtype=None):
+    """(B, L) waveform -> (B, 3) logits: log-Mel (B, T, 64) in dB as ser-torch computes it, then Cnn14.
+    With dtype (a model cast to bf16), the log-Mel is computed in float32 and cast for the network."""
     logmel = (10.0 * torch.log10(torch.clamp(mel(raw), min=shapes.cnn14_ref.AMIN))).transpose(1, 2)
+    if dtype is not None:
+        return model(logmel.to(dtype))["logits"].float()
     return model(logmel)["logits"]
 
 
@@ -128,45 +139,93 @@ def make_input(batch, samples, seed):
     return torch.randn(batch, samples, generator=g) * 0.1
 
 
-def step(model, head, raw):
-    # Wav2Vec2FeatureExtractor(do_normalize=True): zero mean, unit population variance per item.
+def normalise(raw):
+    """Wav2Vec2FeatureExtractor(do_normalize=True): zero mean, unit population variance per item."""
     mean = raw.mean(dim=1, keepdim=True)
     var = raw.var(dim=1, unbiased=False, keepdim=True)
-    x = (raw - mean) / torch.sqrt(var + 1e-7)
+    return (raw - mean) / torch.sqrt(var + 1e-7)
+
+
+def step(model, head, raw, dtype=None):
+    """With dtype (a model cast to bf16), the input is normalised in float32 and cast for the model,
+    and the pooled embedding or logits come back as float32, as a caller would want them."""
+    x = normalise(raw)
+    if dtype is not None:
+        x = x.to(dtype)
     hidden, _ = model(x)
     pooled = hidden.mean(dim=1)
-    return head(pooled) if head is not None else pooled
+    out = head(pooled) if head is not None else pooled
+    return out.float() if dtype is not None else out
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--shape", required=True, choices=sorted(shapes.SHAPES))
-    p.add_argument("--dir", help="model folder (default bench/.cache/<shape>)")
-    p.add_argument("--batch", type=int, default=1)
-    p.add_argument("--seconds", type=float, default=4.0)
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--iters", type=int, default=5)
-    p.add_argument("--threads", type=int, help="torch.set_num_threads(N); default: leave torch's setting alone")
-    p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--serve", action="store_true", help="timed passes on request (see above); --iters is ignored")
-    a = p.parse_args()
+def where(e):
+    """'file.py:line function' of the innermost frame of an exception: which op failed."""
+    frame = traceback.extract_tb(e.__traceback__)[-1]
+    return f"{os.path.basename(frame.filename)}:{frame.lineno} {frame.name}"
 
-    if a.iters < 1 or a.warmup < 0 or a.batch < 1 or a.seconds <= 0:
-        p.error("--iters and --batch must be positive, --warmup non-negative, --seconds positive")
+
+def describe(e):
+    return f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''} (at {where(e)})"
+
+
+def quantise_int8(model, head, is_cnn14):
+    """torch's dynamic int8 quantisation of every nn.Linear (weights int8 once, activations per call),
+    on the oneDNN engine, like ser-torch's int8."""
+    torch.backends.quantized.engine = "onednn"
+    # In place: its default deepcopy fails on torchaudio's weight-norm positional conv, whose computed
+    # `weight` is a non-leaf tensor until a forward pass has run ("Only Tensors created explicitly by
+    # the user (graph leaves) support the deepcopy protocol at the moment").
+    torch.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    if head is not None and not is_cnn14:
+        torch.quantization.quantize_dynamic(head, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    return model, head
+
+
+def bf16_runner(make_run, model, head, raw, is_cnn14):
+    """(run, variant, autocast error): torch.autocast('cpu', bfloat16) if a probe call passes, else the
+    model cast to bfloat16 (torch 1.13's CPU autocast has no rule for group_norm/layer_norm, which
+    then get bf16 activations with float32 weights and raise)."""
+    def autocast_run(x):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return make_run(model, head, None)(x).float()
+    try:
+        with torch.inference_mode():
+            autocast_run(raw)
+        return autocast_run, "autocast", None
+    except RuntimeError as e:
+        error = describe(e)
+    model.to(torch.bfloat16)
+    if head is not None and not is_cnn14:
+        head.to(torch.bfloat16)
+    return make_run(model, head, torch.bfloat16), "cast", error
+
+
+def prepare(a, model, head, raw):
+    """(run, variant, autocast error) for --precision; cnn14's `head` is its log-Mel front end."""
+    is_cnn14 = shapes.kind_of(a.shape) == "cnn14"
+
+    def make_run(m, h, dtype):
+        if is_cnn14:
+            return lambda x: cnn14_logits(m, h, x, dtype)
+        return lambda x: step(m, h, x, dtype)
+
+    if a.precision == "bf16":
+        return bf16_runner(make_run, model, head, raw, is_cnn14)
+    if a.precision == "int8":
+        model, head = quantise_int8(model, head, is_cnn14)
+        return make_run(model, head, None), f"dynamic int8 ({torch.backends.quantized.engine})", None
+    return make_run(model, head, None), "fp32", None
+
+
+def measure(a):
     if a.threads is not None:
         torch.set_num_threads(a.threads)
     folder = a.dir or shapes.folder_for(a.shape)
+    raw = make_input(a.batch, int(round(a.seconds * SAMPLE_RATE)), a.seed)
     t0 = time.perf_counter()
     model, head = load(a.shape, folder)  # cnn14: head is the log-Mel front end
-    load_s = time.perf_counter() - t0
-    if shapes.kind_of(a.shape) == "cnn14":
-        def run(raw):
-            return cnn14_logits(model, head, raw)
-    else:
-        def run(raw):
-            return step(model, head, raw)
-
-    raw = make_input(a.batch, int(round(a.seconds * SAMPLE_RATE)), a.seed)
+    run, variant, autocast_error = prepare(a, model, head, raw)
+    load_s = time.perf_counter() - t0  # with the precision's preparation (bf16: the autocast probe)
     times = []
 
     def timed():
@@ -209,6 +268,9 @@ def main():
                 "audio_s_per_s": seconds_audio / median,
                 "times_s": times,
                 "load_s": load_s,
+                "precision": a.precision,
+                "variant": variant,
+                "autocast_error": autocast_error,
                 "threads": torch.get_num_threads(),
                 "torch": torch.__version__,
                 # Linux reports ru_maxrss in KiB.
@@ -217,6 +279,33 @@ def main():
         ),
         flush=True,
     )
+
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--shape", required=True, choices=sorted(shapes.SHAPES))
+    p.add_argument("--dir", help="model folder (default bench/.cache/<shape>)")
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--iters", type=int, default=5)
+    p.add_argument("--threads", type=int, help="torch.set_num_threads(N); default: leave torch's setting alone")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--serve", action="store_true", help="timed passes on request (see above); --iters is ignored")
+    p.add_argument("--precision", choices=("fp32", "bf16", "int8"), default="fp32",
+                   help="bf16: autocast, or the model cast to bf16 where autocast fails; int8: dynamic "
+                        "quantisation of the nn.Linear layers (oneDNN)")
+    a = p.parse_args()
+
+    if a.iters < 1 or a.warmup < 0 or a.batch < 1 or a.seconds <= 0:
+        p.error("--iters and --batch must be positive, --warmup non-negative, --seconds positive")
+    try:
+        measure(a)
+    except Exception as e:  # one JSON line the driver shows in the column ("n/a: ...")
+        traceback.print_exc()
+        print(json.dumps({"error": describe(e)}), flush=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,34 @@
 'use strict';
-// Inference throughput of ser-torch against Debian's PyTorch 1.13 / torchaudio 0.13 running the
-// same shapes and the same weights in the same run. Figures are audio-seconds per wall-second;
-// only the ratios between columns mean anything (they are measured moments apart on one machine).
+// Inference throughput of ser-torch at each precision against Debian's PyTorch 1.13 / torchaudio
+// 0.13 and onnxruntime-node running the same shapes and the same weights in the same run. Figures
+// are audio-seconds per wall-second; only the ratios between columns mean anything (they are
+// measured moments apart on one machine).
 //
-//   node bench/predict.js [--iters N] [--warmup N] [--cases wav2vec2-base,large-12,cnn14]
+//   node bench/predict.js [--iters N] [--warmup N] [--cases wav2vec2-base,large-12,large-12-8s,cnn14]
+//                         [--precisions fp32,bf16,int8] [--peers default,tuned,onnx|none]
 //
-// Each side runs in its own fresh process, so peak RSS is per case and per side:
-//   ser-torch        node bench/predict.js --worker <case>   (require('..'): the built package)
-//   PyTorch default  /usr/bin/python3 bench/peer_pytorch.py, environment and torch threads as found
-//   PyTorch tuned    the same with OMP_WAIT_POLICY=PASSIVE, glibc malloc tuned to keep freed
-//                    activations, and torch.set_num_threads(<cores>)
-// The three processes load and warm up one after another, then take turns: one timed call each,
-// round-robin, `iters` rounds, so load from elsewhere on the machine hits all sides alike.
-// Results also go to bench/.cache/predict-results.json.
+// Each column runs in its own fresh process, so peak RSS is per case and per column:
+//   ser fp32/bf16/int8  node bench/predict.js --worker <case> --precision P (require('..'): the built
+//                       package; loadModel(dir, { precision: P }), nothing passed for fp32)
+//   PT default          /usr/bin/python3 bench/peer_pytorch.py, fp32, environment and threads as found
+//   PT fp32/bf16/int8   the same tuned: OMP_WAIT_POLICY=PASSIVE, glibc malloc tuned to keep freed
+//                       activations, torch.set_num_threads(<cores>), --precision P (bf16: autocast,
+//                       or the model cast to bf16 where autocast fails; int8: quantize_dynamic)
+//   ORT fp32            node bench/predict.js --worker <case> --engine onnx: onnxruntime-node, CPU EP,
+//                       <cores> intra-op threads, all graph optimisations, on the same model exported
+//                       by bench/export-onnx.py (cached in bench/.cache/onnx/)
+// --precisions picks the ser-torch and tuned-PyTorch columns; --peers the PyTorch default, tuned and
+// onnxruntime columns (default, PT default and ORT run at fp32 only). The processes load and warm up
+// one after another, then take turns: one timed call each, round-robin, `iters` rounds, so load
+// from elsewhere on the machine hits all columns alike. A column that fails (e.g. a precision this
+// build of ser-torch does not offer) shows n/a and its error. Results also go to
+// bench/.cache/predict-results.json.
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
-const { median, nonNegativeInt, positiveInt } = require('./numbers');
+const { cpuLine, median, nonNegativeInt, positiveInt } = require('./numbers');
 
 const ROOT = path.join(__dirname, '..');
 const CACHE = path.join(__dirname, '.cache');
@@ -26,18 +36,59 @@ const PYTHON = '/usr/bin/python3';
 const SAMPLE_RATE = 16000;
 const GAP_MS = 150;
 const NOISY_SPREAD = 0.25;
+const CORES = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 
 const CASES = [
   // facebook/wav2vec2-base's shape without a head: embed() (mean-pooled last hidden state).
   { name: 'wav2vec2-base', shape: 'wav2vec2-base', batch: 2, seconds: 4, call: 'embed' },
   // audEERING's 12-layer large-robust shape with its regression head: predict().
   { name: 'large-12', shape: 'large-12', batch: 1, seconds: 4, call: 'predict' },
+  // The same at twice the length: attention's share of the work grows with it.
+  { name: 'large-12-8s', shape: 'large-12', batch: 1, seconds: 8, call: 'predict' },
   // PANNs Cnn14_16k at full width (the CNN14 baseline): waveform -> log-Mel -> Cnn14 -> 3 logits.
-  { name: 'cnn14', shape: 'cnn14', batch: 8, seconds: 4, call: 'predict' },
+  // No ONNX column: its torch.stft front end has no ONNX export in torch 1.13.
+  { name: 'cnn14', shape: 'cnn14', batch: 8, seconds: 4, call: 'predict', onnx: false },
 ];
 
+const PRECISIONS = ['fp32', 'bf16', 'int8'];
+const PEERS = ['default', 'tuned', 'onnx'];
+
+// The columns, in table order. `peer` is what --peers selects; ser-torch columns always run.
+const COLUMNS = [
+  { key: 'ser-fp32', label: 'ser fp32', engine: 'ser', precision: 'fp32' },
+  { key: 'ser-bf16', label: 'ser bf16', engine: 'ser', precision: 'bf16' },
+  { key: 'ser-int8', label: 'ser int8', engine: 'ser', precision: 'int8' },
+  { key: 'pt-default', label: 'PT default', engine: 'pytorch', precision: 'fp32', peer: 'default', fixed: true },
+  { key: 'pt-fp32', label: 'PT fp32', engine: 'pytorch', precision: 'fp32', peer: 'tuned' },
+  { key: 'pt-bf16', label: 'PT bf16', engine: 'pytorch', precision: 'bf16', peer: 'tuned' },
+  { key: 'pt-int8', label: 'PT int8', engine: 'pytorch', precision: 'int8', peer: 'tuned' },
+  { key: 'ort-fp32', label: 'ORT fp32', engine: 'onnx', precision: 'fp32', peer: 'onnx', fixed: true },
+];
+
+// [label, numerator column, denominator column]: what the precision work is judged by.
+const RATIOS = [
+  ['bf16/fp32', 'ser-bf16', 'ser-fp32'], // vs today
+  ['bf16/PT bf16', 'ser-bf16', 'pt-bf16'],
+  ['bf16/ORT', 'ser-bf16', 'ort-fp32'],
+  ['int8/fp32', 'ser-int8', 'ser-fp32'],
+  ['int8/PT int8', 'ser-int8', 'pt-int8'],
+  ['fp32/PT def', 'ser-fp32', 'pt-default'],
+  ['fp32/PT fp32', 'ser-fp32', 'pt-fp32'],
+  ['fp32/ORT', 'ser-fp32', 'ort-fp32'],
+];
+
+function listArg(value, known, name) {
+  const list = value.split(',').filter(Boolean);
+  if (name === '--peers' && list.length === 1 && list[0] === 'none') return [];
+  for (const x of list) if (!known.includes(x)) throw new Error(`${name}: unknown ${x} (known: ${known.join(', ')})`);
+  return list;
+}
+
 function parseArgs(argv) {
-  const opts = { iters: 5, warmup: 2, cases: CASES.map((c) => c.name), worker: null, serve: false };
+  const opts = {
+    iters: 5, warmup: 2, cases: CASES.map((c) => c.name), precisions: PRECISIONS, peers: PEERS,
+    worker: null, serve: false, precision: 'fp32', engine: 'ser',
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -47,10 +98,15 @@ function parseArgs(argv) {
     if (a === '--iters') opts.iters = positiveInt(value(), a);
     else if (a === '--warmup') opts.warmup = nonNegativeInt(value(), a);
     else if (a === '--cases') opts.cases = value().split(',').filter(Boolean);
+    else if (a === '--precisions') opts.precisions = listArg(value(), PRECISIONS, a);
+    else if (a === '--peers') opts.peers = listArg(value(), PEERS, a);
     else if (a === '--worker') opts.worker = value();
     else if (a === '--serve') opts.serve = true;
+    else if (a === '--precision') opts.precision = listArg(value(), PRECISIONS, a)[0];
+    else if (a === '--engine') opts.engine = listArg(value(), ['ser', 'onnx'], a)[0];
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node bench/predict.js [--iters N] [--warmup N] [--cases a,b]');
+      console.log('usage: node bench/predict.js [--iters N] [--warmup N] [--cases a,b] [--precisions fp32,bf16,int8] ' +
+        '[--peers default,tuned,onnx|none]');
       console.log(`cases: ${CASES.map((c) => c.name).join(', ')} (default: all)`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -83,29 +139,79 @@ function modelDir(c) {
   return path.join(CACHE, c.shape);
 }
 
-// ---- worker: one ser-torch measurement in a fresh process, one JSON line on stdout ----
+function onnxFile(c) {
+  return path.join(CACHE, 'onnx', `${c.shape}.onnx`);
+}
+
+// ---- worker: one column's measurement in a fresh process, JSON lines on stdout ----
+
+/** ser-torch at one precision: loadModel(dir, { precision }); nothing passed for fp32, the default. */
+async function serEngine(c, precision) {
+  const ser = require('..');
+  const model = await ser.loadModel(modelDir(c), precision === 'fp32' ? undefined : { precision });
+  const info = ser.info();
+  return {
+    run: (inputs) => (c.call === 'predict' ? model.predict(inputs) : model.embed(inputs)),
+    dispose: () => model.dispose(),
+    about: {
+      engine: 'ser-torch', threads: info.threads, torch: info.torchVersion, blas: info.blas,
+      blasLibrary: info.blasLibrary, parallelBackend: info.parallelBackend, warnings: info.warnings,
+      cpu: info.cpu, cpuCapability: info.cpuCapability, modelPrecision: model.info?.precision,
+    },
+  };
+}
+
+/** onnxruntime-node on bench/export-onnx.py's graph: normalisation, model, pooling and head are in it. */
+async function onnxEngine(c) {
+  let ort;
+  try {
+    ort = require('onnxruntime-node');
+  } catch (e) {
+    throw new Error(`onnxruntime-node is not installed (npm install, it is a devDependency): ${e.message}`);
+  }
+  const session = await ort.InferenceSession.create(onnxFile(c), {
+    executionProviders: ['cpu'], intraOpNumThreads: CORES, interOpNumThreads: 1,
+    graphOptimizationLevel: 'all', executionMode: 'sequential',
+  });
+  const run = async (inputs) => {
+    const n = inputs[0].length;
+    const data = new Float32Array(inputs.length * n);
+    inputs.forEach((x, i) => data.set(x, i * n));
+    const { output } = await session.run({ input: new ort.Tensor('float32', data, [inputs.length, n]) });
+    const width = output.dims[1];
+    return inputs.map((_, i) => output.data.slice(i * width, (i + 1) * width));
+  };
+  return {
+    run,
+    dispose: () => session.release(),
+    about: { engine: 'onnxruntime-node', version: require('onnxruntime-node/package.json').version, threads: CORES },
+  };
+}
+
+/** Every output value of a call, in order: Float32Arrays (embed, ORT) or label objects (predict). */
+function flatten(out) {
+  return out.flatMap((o) => (ArrayBuffer.isView(o) ? Array.from(o) : Object.values(o)));
+}
 
 async function worker(caseName, opts) {
   const c = CASES.find((k) => k.name === caseName);
-  const ser = require('..');
   const t0 = process.hrtime.bigint();
-  const model = await ser.loadModel(modelDir(c));
+  const engine = opts.engine === 'onnx' ? await onnxEngine(c) : await serEngine(c, opts.precision);
   const loadS = Number(process.hrtime.bigint() - t0) / 1e9;
   const samples = Math.round(c.seconds * SAMPLE_RATE);
   const inputs = Array.from({ length: c.batch }, (_, i) => noise(samples, 1234 + i));
-  const run = () => (c.call === 'predict' ? model.predict(inputs) : model.embed(inputs));
   let out;
-  for (let i = 0; i < opts.warmup; i++) out = await run();
+  for (let i = 0; i < opts.warmup; i++) out = await engine.run(inputs);
   const times = [];
   const timed = async () => {
     const t = process.hrtime.bigint();
-    out = await run();
+    out = await engine.run(inputs);
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
   };
   if (opts.serve) {
     // Same protocol as peer_pytorch.py --serve: "run" -> {"t"}, "done" -> the result line.
     process.stdout.write(JSON.stringify({ ready: true }) + '\n');
-    const lines = require('readline').createInterface({ input: process.stdin });
+    const lines = readline.createInterface({ input: process.stdin });
     for await (const line of lines) {
       const cmd = line.trim();
       if (cmd === 'done') break;
@@ -118,28 +224,25 @@ async function worker(caseName, opts) {
   } else {
     for (let i = 0; i < opts.iters; i++) await timed();
   }
-  const flat = out.flatMap((o) => (o instanceof Float32Array ? Array.from(o) : Object.values(o)));
+  const flat = flatten(out);
   if (out.length !== c.batch || !flat.every(Number.isFinite)) throw new Error(`${c.name}: bad output`);
   const med = median(times);
-  const info = ser.info();
   const result = {
     shape: c.shape,
     batch: c.batch,
     seconds_audio: c.batch * c.seconds,
+    precision: opts.precision,
     median_s: med,
     audio_s_per_s: (c.batch * c.seconds) / med,
     times_s: times,
     load_s: loadS,
-    threads: info.threads,
-    torch: info.torchVersion,
-    blas: info.blas,
-    blasLibrary: info.blasLibrary,
-    parallelBackend: info.parallelBackend,
-    warnings: info.warnings,
+    ...engine.about,
+    // The same input on every Node column: the driver compares these with ser fp32's.
+    output: flat,
     // process.resourceUsage().maxRSS is in KiB.
     max_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
-  model.dispose();
+  engine.dispose();
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
@@ -149,15 +252,21 @@ async function worker(caseName, opts) {
 class Side {
   constructor(label, cmd, args, env) {
     this.label = label;
-    this.proc = spawn(cmd, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.proc = spawn(cmd, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.queue = [];
     this.waiting = [];
+    this.stderrTail = [];
+    // stderr goes on to ours; its last line explains a crash that left no {"error"} line.
+    readline.createInterface({ input: this.proc.stderr }).on('line', (line) => {
+      process.stderr.write(`${line}\n`);
+      if (line.trim()) this.stderrTail = [...this.stderrTail.slice(-9), line.trim()];
+    });
     this.exited = new Promise((resolve) => this.proc.on('close', (code, signal) => resolve(code ?? signal)));
-    this.exited.then((how) => {
-      for (const w of this.waiting.splice(0)) w.reject(new Error(`${label}: exited (${how}) before answering`));
+    this.exited.then(() => {
+      for (const w of this.waiting.splice(0)) w.reject(this.exitError());
     });
     this.proc.on('error', (e) => {
-      for (const w of this.waiting.splice(0)) w.reject(new Error(`${label}: ${e.message}`));
+      for (const w of this.waiting.splice(0)) w.reject(e);
     });
     this.proc.stdin.on('error', () => {}); // a dead child surfaces through 'close'
     readline.createInterface({ input: this.proc.stdout }).on('line', (line) => {
@@ -174,12 +283,24 @@ class Side {
     });
   }
 
-  next() {
+  /** The next JSON line; a worker's {"error"} line rejects with its message. */
+  async next() {
+    const msg = await this.nextLine();
+    if (msg.error) throw new Error(msg.error);
+    return msg;
+  }
+
+  nextLine() {
     if (this.queue.length) return Promise.resolve(this.queue.shift());
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
-      return Promise.reject(new Error(`${this.label}: exited before answering`));
-    }
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return Promise.reject(this.exitError());
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** How the process ended, with its last stderr line (a crash leaves no {"error"} line). */
+  exitError() {
+    const how = this.proc.exitCode ?? this.proc.signalCode;
+    const last = this.stderrTail[this.stderrTail.length - 1];
+    return new Error(`exited (${how}) before answering${last ? `: ${last}` : ''}`);
   }
 
   async send(cmd) {
@@ -191,7 +312,7 @@ class Side {
     const result = await this.send('done');
     this.proc.stdin.end();
     const how = await this.exited;
-    if (how !== 0) throw new Error(`${this.label}: exited with ${how}`);
+    if (how !== 0) throw new Error(`exited with ${how}`);
     return result;
   }
 
@@ -202,38 +323,72 @@ class Side {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Starts the sides one after another (load + warm-up alone), then runs `iters` round-robin rounds. */
+/**
+ * Starts the columns one after another (load + warm-up alone), then runs `iters` round-robin
+ * rounds. A column that fails (or had `error` before starting) drops out of the rounds and comes
+ * back as { error }; the others go on.
+ */
 async function measure(specs, iters) {
-  const sides = [];
+  const entries = specs.map((spec) => ({ spec, side: null, error: spec.error || null }));
+  const fail = (entry, e) => {
+    entry.error = e.message;
+    if (entry.side) entry.side.kill();
+    process.stderr.write(`${entry.spec.label}: n/a: ${e.message}\n`);
+  };
+  const alive = () => entries.filter((e) => !e.error);
   try {
-    for (const spec of specs) {
-      const side = new Side(spec.label, spec.cmd, spec.args, spec.env);
-      sides.push(side);
-      const ready = await side.next();
-      if (!ready.ready) throw new Error(`${spec.label}: unexpected ${JSON.stringify(ready)}`);
-    }
-    for (let i = 0; i < iters; i++) {
-      for (const side of sides) {
-        await sleep(GAP_MS); // let the previous side's pools go idle
-        const r = await side.send('run');
-        if (typeof r.t !== 'number') throw new Error(`${side.label}: unexpected ${JSON.stringify(r)}`);
+    for (const entry of alive()) {
+      const { label, cmd, args, env } = entry.spec;
+      entry.side = new Side(label, cmd, args, env);
+      try {
+        const ready = await entry.side.next();
+        if (!ready.ready) throw new Error(`unexpected ${JSON.stringify(ready)}`);
+      } catch (e) {
+        fail(entry, e);
       }
     }
-    const results = [];
-    for (const side of sides) results.push(await side.finish());
-    return results;
+    for (let i = 0; i < iters; i++) {
+      for (const entry of alive()) {
+        await sleep(GAP_MS); // let the previous column's pools go idle
+        try {
+          const r = await entry.side.send('run');
+          if (typeof r.t !== 'number') throw new Error(`unexpected ${JSON.stringify(r)}`);
+        } catch (e) {
+          fail(entry, e);
+        }
+      }
+    }
+    for (const entry of alive()) {
+      try {
+        entry.result = await entry.side.finish();
+      } catch (e) {
+        fail(entry, e);
+      }
+    }
+    return entries.map((e) => (e.error ? { error: e.error } : e.result));
   } finally {
-    for (const side of sides) side.kill();
+    for (const e of entries) if (e.side) e.side.kill();
   }
 }
 
+/** Runs a Python helper on the selected shapes; returns null or its failure as text. */
+function python(script, shapes) {
+  const r = spawnSync(PYTHON, [path.join(__dirname, script), ...shapes], { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  if (r.stderr) process.stderr.write(r.stderr);
+  if (!r.error && r.status === 0) return null;
+  const last = (r.stderr || '').trim().split('\n').pop();
+  return `${script} failed (${r.error ? r.error.message : `exit ${r.status ?? r.signal}`})${last ? `: ${last}` : ''}`;
+}
+
 function ensureModels(cases) {
-  const shapes = [...new Set(cases.map((c) => c.shape))];
-  const r = spawnSync(PYTHON, [path.join(__dirname, 'make-bench-models.py'), ...shapes], { cwd: ROOT, stdio: 'inherit' });
-  if (r.error || r.status !== 0) {
-    throw new Error(`make-bench-models.py failed (${r.error ? r.error.message : `exit ${r.status}`}); ` +
-      `it needs ${PYTHON} with python3-torch and python3-torchaudio`);
-  }
+  const failure = python('make-bench-models.py', [...new Set(cases.map((c) => c.shape))]);
+  if (failure) throw new Error(`${failure}; it needs ${PYTHON} with python3-torch and python3-torchaudio`);
+}
+
+/** Exports the ONNX graphs the ORT column needs; returns the error the column shows if that fails. */
+function ensureOnnx(cases) {
+  const shapes = [...new Set(cases.filter((c) => c.onnx !== false).map((c) => c.shape))];
+  return shapes.length ? python('export-onnx.py', shapes) : null;
 }
 
 function checkBuilt() {
@@ -251,83 +406,144 @@ function table(rows, header) {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-async function main(opts) {
-  checkBuilt();
-  const cases = CASES.filter((c) => opts.cases.includes(c.name));
-  ensureModels(cases);
-  const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
-  const tunedEnv = {
-    ...process.env,
-    OMP_WAIT_POLICY: 'PASSIVE',
-    MALLOC_MMAP_THRESHOLD_: '1073741824',
-    MALLOC_TRIM_THRESHOLD_: '1073741824',
-    MALLOC_TOP_PAD_: '67108864',
+function selectedColumns(opts) {
+  return COLUMNS.filter((col) => (col.peer ? opts.peers.includes(col.peer) : true) &&
+    (col.fixed || opts.precisions.includes(col.precision)));
+}
+
+const TUNED_ENV = {
+  ...process.env,
+  OMP_WAIT_POLICY: 'PASSIVE',
+  MALLOC_MMAP_THRESHOLD_: '1073741824',
+  MALLOC_TRIM_THRESHOLD_: '1073741824',
+  MALLOC_TOP_PAD_: '67108864',
+};
+
+/** How to start one column of one case; `error` instead when it cannot run at all. */
+function spec(col, c, opts, onnxError) {
+  const label = `${c.name}/${col.label}`;
+  const common = ['--warmup', String(opts.warmup), '--serve'];
+  if (col.engine === 'ser') {
+    return { label, cmd: process.execPath, args: [__filename, '--worker', c.name, '--precision', col.precision, ...common], env: process.env };
+  }
+  if (col.engine === 'onnx') {
+    if (c.onnx === false) return { label, error: 'no ONNX export of this case (torch.stft in torch 1.13)' };
+    if (onnxError) return { label, error: onnxError };
+    return { label, cmd: process.execPath, args: [__filename, '--worker', c.name, '--engine', 'onnx', ...common], env: process.env };
+  }
+  const args = [path.join(__dirname, 'peer_pytorch.py'), '--shape', c.shape, '--batch', String(c.batch),
+    '--seconds', String(c.seconds), '--precision', col.precision, ...common];
+  if (col.peer === 'default') return { label, cmd: PYTHON, args, env: process.env };
+  return { label, cmd: PYTHON, args: [...args, '--threads', String(CORES)], env: TUNED_ENV };
+}
+
+/** Largest |difference| between a column's outputs and ser fp32's (both Node columns get the same input). */
+function outputDiffs(sides) {
+  const ref = sides['ser-fp32']?.output;
+  const diffs = {};
+  for (const [key, r] of Object.entries(sides)) {
+    if (!ref || !r.output || key === 'ser-fp32' || r.output.length !== ref.length) continue;
+    diffs[key] = Math.max(...r.output.map((v, i) => Math.abs(v - ref[i])));
+  }
+  for (const r of Object.values(sides)) delete r.output;
+  return diffs;
+}
+
+function ratios(sides) {
+  const tp = (key) => sides[key]?.audio_s_per_s;
+  return Object.fromEntries(RATIOS.map(([label, a, b]) => [label, tp(a) && tp(b) ? tp(a) / tp(b) : null]));
+}
+
+async function runCase(c, columns, opts, onnxError) {
+  process.stderr.write(`bench predict: ${c.name} (batch ${c.batch} x ${c.seconds} s, ${c.call}) ...\n`);
+  const out = await measure(columns.map((col) => spec(col, c, opts, onnxError)), opts.iters);
+  const sides = Object.fromEntries(columns.map((col, i) => [col.key, out[i]]));
+  const ok = Object.fromEntries(Object.entries(sides).filter(([, r]) => !r.error));
+  return {
+    case: c.name, call: c.call, batch: c.batch, seconds_per_input: c.seconds,
+    sides, output_max_abs_diff_vs_ser_fp32: outputDiffs(ok), ratios: ratios(ok),
   };
-  const loadBefore = os.loadavg()[0];
-  const results = [];
-  for (const c of cases) {
-    process.stderr.write(`bench predict: ${c.name} (batch ${c.batch} x ${c.seconds} s, ${c.call}) ...\n`);
-    const peerArgs = [path.join(__dirname, 'peer_pytorch.py'), '--shape', c.shape, '--batch', String(c.batch),
-      '--seconds', String(c.seconds), '--warmup', String(opts.warmup), '--serve'];
-    const [serTorch, pyDefault, pyTuned] = await measure([
-      { label: `ser-torch ${c.name}`, cmd: process.execPath, args: [__filename, '--worker', c.name, '--warmup', String(opts.warmup), '--serve'], env: process.env },
-      { label: `PyTorch default ${c.name}`, cmd: PYTHON, args: peerArgs, env: process.env },
-      { label: `PyTorch tuned ${c.name}`, cmd: PYTHON, args: [...peerArgs, '--threads', String(cores)], env: tunedEnv },
-    ], opts.iters);
-    results.push({
-      case: c.name,
-      call: c.call,
-      batch: c.batch,
-      seconds_per_input: c.seconds,
-      serTorch,
-      pytorchDefault: pyDefault,
-      pytorchTuned: pyTuned,
-      ratio_vs_default: serTorch.audio_s_per_s / pyDefault.audio_s_per_s,
-      ratio_vs_tuned: serTorch.audio_s_per_s / pyTuned.audio_s_per_s,
-      rss_ratio_vs_default: serTorch.max_rss_mb / pyDefault.max_rss_mb,
-      rss_ratio_vs_tuned: serTorch.max_rss_mb / pyTuned.max_rss_mb,
-    });
+}
+
+function printReport(results, columns, opts, loadBefore) {
+  const all = results.flatMap((r) => Object.entries(r.sides));
+  const find = (key) => all.find(([k, x]) => k === key && !x.error)?.[1];
+  const ser = find('ser-fp32') || find('ser-bf16') || find('ser-int8');
+  if (ser) {
+    console.log(`\nser-torch: libtorch ${ser.torch}, ${ser.threads} threads, BLAS ${ser.blas} (${ser.blasLibrary}), ${ser.parallelBackend}`);
+    if (ser.cpu) console.log(`  ${cpuLine(ser)}`);
+    for (const w of ser.warnings || []) console.log(`  warning: ${w}`);
+  }
+  const pt = find('pt-default') || find('pt-fp32') || find('pt-bf16') || find('pt-int8');
+  if (pt) {
+    console.log(`PyTorch:   torch ${pt.torch} (${PYTHON}); PT default ${find('pt-default')?.threads ?? '-'} thread(s), ` +
+      `PT fp32/bf16/int8 tuned, ${CORES} threads`);
+  }
+  const ort = find('ort-fp32');
+  if (ort) console.log(`ORT:       onnxruntime-node ${ort.version}, CPU EP, ${ort.threads} intra-op threads, graph optimisation all`);
+  console.log(`${CORES} cores; ${opts.warmup} warm-up calls, then ${opts.iters} timed calls per column taken in turns; median\n`);
+
+  const cell = (r, col, f) => (r.sides[col.key]?.error ? 'n/a' : f(r.sides[col.key]));
+  console.log('Throughput, audio-seconds per second (higher is better):');
+  console.log(table(results.map((r) => [r.case, ...columns.map((col) => cell(r, col, (x) => fmt(x.audio_s_per_s)))]),
+    ['case', ...columns.map((col) => col.label)]));
+
+  const shown = RATIOS.filter(([label]) => results.some((r) => r.ratios[label] !== null));
+  if (shown.length) {
+    console.log('\nRatios, the ser-torch column over the other (above 1: ser-torch faster):');
+    console.log(table(results.map((r) => [r.case, ...shown.map(([label]) => (r.ratios[label] === null ? '-' : `${fmt(r.ratios[label])}x`))]),
+      ['case', ...shown.map(([label]) => label)]));
+  }
+  for (const r of results) {
+    const v = r.sides['pt-bf16'];
+    if (v && !v.error) console.log(`PT bf16 ${r.case}: ${v.variant}${v.autocast_error ? ` (autocast failed: ${v.autocast_error})` : ''}`);
+  }
+  const diffs = results.filter((r) => Object.keys(r.output_max_abs_diff_vs_ser_fp32).length);
+  if (diffs.length) {
+    console.log('\nOutputs against ser fp32 on the same input, largest absolute difference:');
+    for (const r of diffs) {
+      console.log(`  ${r.case}: ${Object.entries(r.output_max_abs_diff_vs_ser_fp32).map(([k, d]) => `${k} ${d.toExponential(1)}`).join(', ')}`);
+    }
   }
 
-  const first = results[0].serTorch;
-  console.log(`\nser-torch: libtorch ${first.torch}, ${first.threads} threads, BLAS ${first.blas} ` +
-    `(${first.blasLibrary}), ${first.parallelBackend}`);
-  for (const w of first.warnings || []) console.log(`  warning: ${w}`);
-  const py = results[0].pytorchDefault;
-  console.log(`PyTorch:   torch ${py.torch} (${PYTHON}), default ${py.threads} thread(s), tuned ` +
-    `${results[0].pytorchTuned.threads}; ${cores} cores`);
-  console.log(`${opts.warmup} warm-up calls, then ${opts.iters} timed calls per side taken in turns; median\n`);
-  console.log('Throughput, audio-seconds per second (higher is better):');
-  console.log(table(
-    results.map((r) => [r.case, fmt(r.serTorch.audio_s_per_s), fmt(r.pytorchDefault.audio_s_per_s),
-      fmt(r.pytorchTuned.audio_s_per_s), `${fmt(r.ratio_vs_default)}x`, `${fmt(r.ratio_vs_tuned)}x`]),
-    ['case', 'ser-torch', 'PyTorch default', 'PyTorch tuned', 'vs default', 'vs tuned'],
-  ));
-  const spread = (r) => Math.max(...r.times_s) / Math.min(...r.times_s) - 1;
-  const noisy = results.flatMap((r) =>
-    [['ser-torch', r.serTorch], ['PyTorch default', r.pytorchDefault], ['PyTorch tuned', r.pytorchTuned]]
-      .filter(([, x]) => spread(x) > NOISY_SPREAD)
-      .map(([side, x]) => `${r.case}/${side} +${(100 * spread(x)).toFixed(0)}%`));
-  console.log(`\nload average before the run: ${loadBefore.toFixed(2)} on ${cores} cores`);
+  const spread = (x) => Math.max(...x.times_s) / Math.min(...x.times_s) - 1;
+  const noisy = results.flatMap((r) => columns
+    .filter((col) => r.sides[col.key] && !r.sides[col.key].error && spread(r.sides[col.key]) > NOISY_SPREAD)
+    .map((col) => `${r.case}/${col.label} +${(100 * spread(r.sides[col.key])).toFixed(0)}%`));
+  console.log(`\nload average before the run: ${loadBefore.toFixed(2)} on ${CORES} cores`);
   if (noisy.length) {
     console.log(`noisy: slowest timed call over the fastest: ${noisy.join(', ')}; something else ` +
       'was using the CPU, so the ratios are uncertain (run again, or with --iters 9)');
   }
+  const failed = results.flatMap((r) => columns.filter((col) => r.sides[col.key]?.error)
+    .map((col) => `${r.case}/${col.label}: ${r.sides[col.key].error}`));
+  if (failed.length) console.log(`n/a:\n${failed.map((f) => `  ${f}`).join('\n')}`);
+
   console.log('\nProcess peak RSS, MB (lower is better; includes each runtime\'s own footprint):');
-  console.log(table(
-    results.map((r) => [r.case, fmt(r.serTorch.max_rss_mb, 0), fmt(r.pytorchDefault.max_rss_mb, 0),
-      fmt(r.pytorchTuned.max_rss_mb, 0), `${fmt(r.rss_ratio_vs_default)}x`, `${fmt(r.rss_ratio_vs_tuned)}x`]),
-    ['case', 'ser-torch', 'PyTorch default', 'PyTorch tuned', 'vs default', 'vs tuned'],
-  ));
+  console.log(table(results.map((r) => [r.case, ...columns.map((col) => cell(r, col, (x) => fmt(x.max_rss_mb, 0)))]),
+    ['case', ...columns.map((col) => col.label)]));
+}
+
+async function main(opts) {
+  checkBuilt();
+  const cases = CASES.filter((c) => opts.cases.includes(c.name));
+  const columns = selectedColumns(opts);
+  ensureModels(cases);
+  const onnxError = opts.peers.includes('onnx') ? ensureOnnx(cases) : null;
+  const loadBefore = os.loadavg()[0];
+  const results = [];
+  for (const c of cases) results.push(await runCase(c, columns, opts, onnxError));
+  printReport(results, columns, opts, loadBefore);
 
   fs.mkdirSync(CACHE, { recursive: true });
   const file = path.join(CACHE, 'predict-results.json');
   const report = {
     date: new Date().toISOString(),
-    host: { cores, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` },
+    host: { cores: CORES, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` },
     load_average_before: loadBefore,
     iters: opts.iters,
     warmup: opts.warmup,
+    columns: Object.fromEntries(columns.map((col) => [col.key, col.label])),
     results,
   };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
@@ -343,6 +559,8 @@ try {
 }
 if (opts.worker) {
   worker(opts.worker, opts).catch((e) => {
+    // The driver shows this line's message in the column (n/a); the stack goes to stderr.
+    process.stdout.write(JSON.stringify({ error: e.message.split('\n')[0] }) + '\n');
     console.error(`bench/predict.js worker ${opts.worker}: ${e.stack || e.message}`);
     process.exit(1);
   });
