@@ -28,7 +28,7 @@ torch::Tensor TransformerEncoderImpl::forward(torch::Tensor hidden, const torch:
                    .masked_fill(frame_mask.logical_not(), std::numeric_limits<float>::lowest())
                    .view({frame_mask.size(0), 1, 1, frame_mask.size(1)});
   }
-  hidden = hidden + pos_conv_embed(hidden);
+  hidden = hidden + precision::to_float(pos_conv_embed(hidden));  // same dtypes: see encoder_layer.cpp
   if (!pre_ln_) hidden = layer_norm(hidden);
   if (is_training() && hidden_dropout_ > 0) hidden = at::dropout(hidden, hidden_dropout_, true);
   for (auto& layer : *layers) {
