@@ -2,6 +2,7 @@
 // the tolerances documented in the README (against the float32 reference, which itself matches
 // torchaudio / PyTorch within 1e-4), batches equal to single inputs within the same tolerance,
 // what 'auto' picks, the typed errors, and bf16 training steps against the float32 one.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -185,5 +186,48 @@ describe('bf16 training', () => {
     expect(int8.message).toMatch(/inference/);
     const both = await rejection(train({ ...oneStep, bf16: true, precision: 'fp32', outDir: tmp() }).result);
     expect(both.name).toBe('InputError');
+  });
+});
+
+describe('on a processor without native bf16 (SER_TORCH_NO_NATIVE_BF16=1)', () => {
+  // A fresh process (the CPU features are read once per process), on the addon itself.
+  const stepDir = path.join(fixturesDir, 'train_step');
+  const script = `
+    const addon = require('node-gyp-build')(${JSON.stringify(path.join(__dirname, '..'))});
+    (async () => {
+      const dir = ${JSON.stringify(path.join(modelsDir, 'w2v2_preln_layer_head'))};
+      const auto = (await addon.loadModel(dir, { precision: 'auto' })).describe();
+      const bf16 = await addon.loadModel(dir, { precision: 'bf16' });
+      const again = (await addon.loadModel(dir, { precision: 'bf16' })).describe();
+      const { values } = await bf16.run([{ samples: new Float32Array(16000).fill(0.01), sampleRate: 16000 }], 'predict', 1);
+      const events = [];
+      const job = addon.train({ model: ${JSON.stringify(path.join(stepDir, 'model'))}, train: ${JSON.stringify(path.join(stepDir, 'train.csv'))},
+        dev: ${JSON.stringify(path.join(stepDir, 'dev.csv'))}, outDir: require('fs').mkdtempSync(require('os').tmpdir() + '/ser-nobf16-'),
+        batchSize: 4, epochs: 1, maxClipSeconds: 0, precision: 'bf16', labelRange: [0, 1] }, (e) => events.push(e));
+      await job.promise;
+      const info = addon.runtimeInfo();
+      console.log(JSON.stringify({ cpu: info.cpu, auto: auto.precision, reason: auto.precisionReason,
+        bf16: bf16.describe().precision, modelWarnings: bf16.describe().warnings, again: again.warnings,
+        warnings: info.nativeWarnings, finite: Array.from(values[0]).every(Number.isFinite),
+        start: events.find((e) => e.type === 'start'), warning: events.find((e) => e.type === 'warning') }));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+
+  test("'auto' picks fp32; 'bf16' runs but warns: on the model, as a training event, once in info()", () => {
+    const out = execFileSync(process.execPath, ['-e', script], {
+      env: { ...process.env, SER_TORCH_NO_NATIVE_BF16: '1' },
+      encoding: 'utf8',
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    expect(r.cpu.bf16).toBe(false);
+    expect(r.auto).toBe('fp32');
+    expect(r.reason).toMatch(/no native bf16/);
+    expect(r.bf16).toBe('bf16');
+    expect(r.finite).toBe(true);
+    expect(r.modelWarnings).toHaveLength(1);
+    expect(r.modelWarnings[0]).toMatch(/slower than fp32/);
+    expect(r.again).toEqual(r.modelWarnings);
+    expect(r.start.precision).toBe('bf16');
+    expect(r.warning.message).toBe(r.modelWarnings[0]);
+    expect(r.warnings).toEqual(r.modelWarnings); // recorded once per process
   });
 });

@@ -1,6 +1,7 @@
 #include "runtime/cpu_features.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -80,7 +81,12 @@ CpuFeatures detect() {
 }  // namespace
 
 const CpuFeatures& cpu_features() {
-  static const CpuFeatures features = detect();
+  static const CpuFeatures features = [] {
+    CpuFeatures f = detect();
+    const char* off = std::getenv("SER_TORCH_NO_NATIVE_BF16");
+    if (off && std::string(off) == "1") f.bf16 = f.avx512_bf16 = f.amx_bf16 = false;
+    return f;
+  }();
   return features;
 }
 

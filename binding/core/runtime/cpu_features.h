@@ -21,6 +21,8 @@ struct CpuFeatures {
   std::string int8;
 };
 
+// Read once. SER_TORCH_NO_NATIVE_BF16=1 reports native bf16 as absent: 'auto' then picks float32
+// and 'bf16' warns, as on a processor without it (to compare, or to test that path).
 const CpuFeatures& cpu_features();
 
 }  // namespace ser::runtime
