@@ -10,6 +10,7 @@ import * as path from 'path';
 import { info, InputError, loadModel, train, type TrainEvent } from '../lib';
 import { fixturesDir, maxAbsDiff, modelCases, modelsDir, readExpected, rejection } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
+import { oneStep, stepDir } from './helpers/train-step';
 
 // Max |output - float32 reference|, as a share of the reference's largest magnitude. Measured
 // (scripts/precision-accuracy.js, README "Precision"): transformer fixtures bf16 <= 1.3 %, int8
@@ -117,20 +118,7 @@ describe('choosing a precision', () => {
 });
 
 describe('bf16 training', () => {
-  const stepDir = path.join(fixturesDir, 'train_step');
-  const oneStep = {
-    model: path.join(stepDir, 'model'),
-    train: path.join(stepDir, 'train.csv'),
-    dev: path.join(stepDir, 'dev.csv'),
-    batchSize: 4,
-    epochs: 1,
-    maxClipSeconds: 0,
-    dropout: 0,
-    layerdrop: 0,
-    maskTimeProb: 0,
-    optimizer: 'sgd' as const,
-    lr: 1e-2,
-  };
+  const sgdStep = { ...oneStep, optimizer: 'sgd' as const, lr: 1e-2 };
   const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ser-bf16-train-'));
 
   // The SGD step's update (new - initial weights) against the float32 one: a gradient comparison.
@@ -153,7 +141,7 @@ describe('bf16 training', () => {
 
   test('one SGD step in bf16: float32 checkpoint, update within 5 % of the float32 one, loss within 1 %', async () => {
     const events: TrainEvent[] = [];
-    const result = await train({ ...oneStep, precision: 'bf16', outDir: tmp(), onEvent: (e) => events.push(e) });
+    const result = await train({ ...sgdStep, precision: 'bf16', outDir: tmp(), onEvent: (e) => events.push(e) });
     const start = events.find((e) => e.type === 'start');
     expect(start && start.type === 'start' && start.precision).toBe('bf16');
     expect(updateError(result.lastDir)).toBeLessThan(0.05);
@@ -167,8 +155,8 @@ describe('bf16 training', () => {
   });
 
   test('gradient accumulation in bf16 gives the same step as one pass', async () => {
-    const whole = await train({ ...oneStep, precision: 'bf16', outDir: tmp() });
-    const parts = await train({ ...oneStep, precision: 'bf16', maxBatchSeconds: 0.4, outDir: tmp() });
+    const whole = await train({ ...sgdStep, precision: 'bf16', outDir: tmp() });
+    const parts = await train({ ...sgdStep, precision: 'bf16', maxBatchSeconds: 0.4, outDir: tmp() });
     const a = readSafetensors(path.join(whole.lastDir, 'model.safetensors'));
     const b = readSafetensors(path.join(parts.lastDir, 'model.safetensors'));
     let worst = 0;
@@ -178,20 +166,19 @@ describe('bf16 training', () => {
 
   test("the older bf16: true means precision 'bf16'; int8 or a contradiction is an InputError", async () => {
     const events: TrainEvent[] = [];
-    await train({ ...oneStep, bf16: true, outDir: tmp(), onEvent: (e) => events.push(e) });
+    await train({ ...sgdStep, bf16: true, outDir: tmp(), onEvent: (e) => events.push(e) });
     const start = events.find((e) => e.type === 'start');
     expect(start && start.type === 'start' && start.precision).toBe('bf16');
-    const int8 = await rejection(train({ ...oneStep, precision: 'int8' as never, outDir: tmp() }).result);
+    const int8 = await rejection(train({ ...sgdStep, precision: 'int8' as never, outDir: tmp() }).result);
     expect(int8).toBeInstanceOf(InputError);
     expect(int8.message).toMatch(/inference/);
-    const both = await rejection(train({ ...oneStep, bf16: true, precision: 'fp32', outDir: tmp() }).result);
+    const both = await rejection(train({ ...sgdStep, bf16: true, precision: 'fp32', outDir: tmp() }).result);
     expect(both.name).toBe('InputError');
   });
 });
 
 describe('on a processor without native bf16 (SER_TORCH_NO_NATIVE_BF16=1)', () => {
   // A fresh process (the CPU features are read once per process), on the addon itself.
-  const stepDir = path.join(fixturesDir, 'train_step');
   const script = `
     const addon = require('node-gyp-build')(${JSON.stringify(path.join(__dirname, '..'))});
     (async () => {

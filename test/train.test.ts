@@ -8,22 +8,9 @@ import { evaluate, loadModel, train, type TrainEvent } from '../lib';
 import { runDemo } from '../lib/demo';
 import { fixturesDir, maxAbsDiff, rejection } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
+import { oneStep, stepDir } from './helpers/train-step';
 
-const stepDir = path.join(fixturesDir, 'train_step');
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ser-${name}-`));
-
-// The fixture's recipe: one batch of 4, no crop, no dropout / LayerDrop / SpecAugment, CNN frozen.
-const oneStep = {
-  model: path.join(stepDir, 'model'),
-  train: path.join(stepDir, 'train.csv'),
-  dev: path.join(stepDir, 'dev.csv'),
-  batchSize: 4,
-  epochs: 1,
-  maxClipSeconds: 0,
-  dropout: 0,
-  layerdrop: 0,
-  maskTimeProb: 0,
-};
 
 describe.each([
   ['adam', { optimizer: 'adam' as const, lr: 1e-4 }, 'expected_adam.safetensors'],
