@@ -498,6 +498,14 @@ function printReport(results, columns, opts, loadBefore) {
     const v = r.sides['pt-bf16'];
     if (v && !v.error) console.log(`PT bf16 ${r.case}: ${v.variant}${v.autocast_error ? ` (autocast failed: ${v.autocast_error})` : ''}`);
   }
+  for (const r of results) {
+    for (const col of columns.filter((k) => k.engine === 'ser')) {
+      const x = r.sides[col.key];
+      if (x && !x.error && x.modelPrecision && x.modelPrecision !== col.precision) {
+        console.log(`${col.label} ${r.case}: the model reports precision ${x.modelPrecision}`);
+      }
+    }
+  }
   const diffs = results.filter((r) => Object.keys(r.output_max_abs_diff_vs_ser_fp32).length);
   if (diffs.length) {
     console.log('\nOutputs against ser fp32 on the same input, largest absolute difference:');

@@ -68,7 +68,7 @@ const COLUMNS = [
 const RATIOS = [
   ['bf16/fp32', 'ser-bf16', 'ser-fp32'], // vs today
   ['bf16/PT bf16', 'ser-bf16', 'pt-bf16'],
-  ['fp32/PT default', 'ser-fp32', 'pt-default'],
+  ['fp32/PT def', 'ser-fp32', 'pt-default'],
   ['fp32/PT fp32', 'ser-fp32', 'pt-fp32'],
 ];
 
