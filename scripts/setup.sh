@@ -21,6 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm ci trips over jest 30's optional packages on npm 11; install is the reliable path.
+# onnxruntime-node (a benchmark peer) would download its CUDA add-on from nuget.org on linux/x64;
+# the CPU runtime the benchmarks use ships inside the package.
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm install --no-audit --no-fund
 npm run build:ts
 
