@@ -89,9 +89,11 @@ describe('choosing a precision', () => {
     expect(model.info.precisionReason).toMatch(/bf16/);
     expect(model.info.warnings).toEqual([]);
     model.dispose();
-    const plain = await loadModel(dir);
-    expect(plain.info.precision).toBe('fp32');
-    plain.dispose();
+    for (const opts of [undefined, { precision: undefined }]) {
+      const plain = await loadModel(dir, opts);
+      expect(plain.info.precision).toBe('fp32');
+      plain.dispose();
+    }
   });
 
   test('an unknown precision is an InputError naming the choices', async () => {

@@ -48,9 +48,10 @@ ser::ModelOptions to_model_options(const Napi::Value& value) {
   if (obj.Get("device").IsString()) o.device = obj.Get("device").As<Napi::String>().Utf8Value();
   if (obj.Get("threads").IsNumber()) o.threads = obj.Get("threads").As<Napi::Number>().Int32Value();
   if (obj.Get("numLayers").IsNumber()) o.num_layers = obj.Get("numLayers").As<Napi::Number>().Int32Value();
-  if (obj.Has("precision")) {
-    if (!obj.Get("precision").IsString()) input_error(value.Env(), "precision must be \"fp32\", \"bf16\", \"int8\" or \"auto\"");
-    o.precision = obj.Get("precision").As<Napi::String>().Utf8Value();
+  Napi::Value precision = obj.Get("precision");  // undefined: the default, as for every option
+  if (!precision.IsUndefined()) {
+    if (!precision.IsString()) input_error(value.Env(), "precision must be \"fp32\", \"bf16\", \"int8\" or \"auto\"");
+    o.precision = precision.As<Napi::String>().Utf8Value();
   }
   return o;
 }
