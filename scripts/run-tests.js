@@ -1,44 +1,74 @@
 'use strict';
-// The test command: the plain C++ tests (no Node), then jest. Prints one closing line
-// "N passed, N failed" and fails when anything failed or nothing ran.
+// The test command: a list of steps run in order, each counting passed and failed checks.
+// Prints one closing line "N passed, N failed" and fails when anything failed or nothing ran.
+// Arguments are passed to jest.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
+const coreTests = path.join(root, 'build', 'ser_core_tests');
+
+function node(script, args = [], opts = {}) {
+  return spawnSync(process.execPath, [script, ...args], { cwd: root, stdio: 'inherit', ...opts });
+}
+
+/** Counts from a "N passed, N failed" line in text; a non-zero exit without failures counts one. */
+function counted(text, re, status) {
+  const m = re.exec(text || '');
+  const r = m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 0 };
+  if (status !== 0 && r.failed === 0) r.failed = 1;
+  return r;
+}
+
+// Always run the (incremental) build: a stale addon or test binary can otherwise pass.
+function nativeBuild() {
+  const b = node(path.join(__dirname, 'build-native.js'));
+  const ok = b.status === 0 && fs.existsSync(coreTests);
+  if (!ok) console.error('ser-torch: the native build failed (or made no build/ser_core_tests)');
+  return { passed: 0, failed: ok ? 0 : 1, stop: !ok };
+}
+
+function cppTests() {
+  const core = spawnSync(coreTests, [path.join(root, 'test', 'fixtures')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  process.stdout.write(core.stdout || '');
+  process.stderr.write(core.stderr || '');
+  return counted(core.stdout, /(\d+) passed, (\d+) failed/, core.status);
+}
+
+function jest() {
+  const results = path.join(root, 'test-results.json');
+  fs.rmSync(results, { force: true });
+  const j = node(require.resolve('jest/bin/jest'), ['--json', '--outputFile', results, ...process.argv.slice(2)]);
+  if (!fs.existsSync(results)) return { passed: 0, failed: 1 };
+  const r = JSON.parse(fs.readFileSync(results, 'utf8'));
+  const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+  return { passed: r.numPassedTests, failed: failed === 0 && j.status !== 0 ? 1 : failed };
+}
+
+// Packs and installs the tarball into fresh apps (scripts/release-check.js); counts its checks.
+function releaseCheck() {
+  const r = node(path.join(__dirname, 'release-check.js'), [], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  process.stdout.write(r.stdout || '');
+  return counted(r.stdout, /release check: (\d+) passed, (\d+) failed/, r.status);
+}
+
+// In order. A lint / format step goes here (before the slow ones) when it exists.
+const STEPS = [
+  { name: 'native build', run: nativeBuild },
+  { name: 'C++ tests', run: cppTests },
+  { name: 'jest', run: jest },
+  { name: 'release check', run: releaseCheck },
+];
+
 let passed = 0;
 let failed = 0;
-
-const coreTests = path.join(root, 'build', 'ser_core_tests');
-if (!fs.existsSync(coreTests)) {
-  // A prebuilt addon skips the source build that makes the C++ test executable: build it now.
-  const b = spawnSync(process.execPath, [path.join(__dirname, 'build-native.js')], { cwd: root, stdio: 'inherit' });
-  if (b.status !== 0 || !fs.existsSync(coreTests)) {
-    console.error('ser-torch: could not build build/ser_core_tests');
-    process.exit(1);
-  }
+for (const step of STEPS) {
+  const r = step.run();
+  passed += r.passed;
+  failed += r.failed;
+  console.error(`ser-torch test step "${step.name}": ${r.passed} passed, ${r.failed} failed`);
+  if (r.stop) break;
 }
-const core = spawnSync(coreTests, [path.join(root, 'test', 'fixtures')], { encoding: 'utf8' });
-process.stdout.write(core.stdout || '');
-process.stderr.write(core.stderr || '');
-const m = /(\d+) passed, (\d+) failed/.exec(core.stdout || '');
-if (m) {
-  passed += Number(m[1]);
-  failed += Number(m[2]);
-}
-if (core.status !== 0 && !(m && Number(m[2]) > 0)) failed += 1;  // crashed
-
-const results = path.join(root, 'test-results.json');
-fs.rmSync(results, { force: true });
-const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--json', '--outputFile', results,
-  ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-if (fs.existsSync(results)) {
-  const r = JSON.parse(fs.readFileSync(results, 'utf8'));
-  passed += r.numPassedTests;
-  failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
-} else {
-  failed += 1;
-}
-if (jest.status !== 0 && failed === 0) failed += 1;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
