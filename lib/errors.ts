@@ -1,56 +1,92 @@
 // Error classes with stable `code`s. Native errors carry a `code`; `fromNative` maps them here.
 
-export class SerError extends Error {
-  readonly code: string;
-  constructor(message: string, code = 'ERR_SER', options?: { cause?: unknown }) {
+/** Every code a ser-torch error can carry (the native side produces all but ERR_ADDON). */
+export type SerErrorCode =
+  | 'ERR_CONFIG'
+  | 'ERR_CHECKPOINT'
+  | 'ERR_AUDIO'
+  | 'ERR_INPUT'
+  | 'ERR_DEVICE'
+  | 'ERR_LIBTORCH'
+  | 'ERR_NO_HEAD'
+  | 'ERR_DISPOSED'
+  | 'ERR_IO'
+  | 'ERR_ABORTED'
+  | 'ERR_DIVERGED'
+  | 'ERR_BUSY'
+  | 'ERR_ADDON';
+
+type ErrorOptions = { cause?: unknown };
+
+/** The base class: `code` is one of SerErrorCode, narrowed to a literal by each subclass. */
+export abstract class SerError extends Error {
+  abstract readonly code: SerErrorCode;
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.code = code;
     this.name = new.target.name;
   }
 }
 
 /** config.json / preprocessor_config.json is missing, malformed or inconsistent. */
 export class ConfigError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_CONFIG', options); }
+  readonly code = 'ERR_CONFIG';
 }
 /** Weights are missing, truncated, hostile, or do not match the model. */
 export class CheckpointError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_CHECKPOINT', options); }
+  readonly code = 'ERR_CHECKPOINT';
 }
 /** An audio file cannot be read or decoded. */
 export class AudioError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_AUDIO', options); }
+  readonly code = 'ERR_AUDIO';
 }
 /** A call got arguments or samples it cannot use (empty, NaN, too short, wrong type). */
 export class InputError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_INPUT', options); }
+  readonly code = 'ERR_INPUT';
 }
 /** The requested device does not exist in this libtorch or on this machine. */
 export class DeviceError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_DEVICE', options); }
+  readonly code = 'ERR_DEVICE';
 }
 /** libtorch itself failed (out of memory, an internal error). */
 export class LibtorchError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_LIBTORCH', options); }
+  readonly code = 'ERR_LIBTORCH';
 }
 /** predict() on a backbone without an emotion head. */
 export class NoHeadError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_NO_HEAD', options); }
+  readonly code = 'ERR_NO_HEAD';
 }
 /** The model was disposed. */
 export class DisposedError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_DISPOSED', options); }
+  readonly code = 'ERR_DISPOSED';
 }
-/** A file could not be written. */
+/** A file or folder could not be written or read (checkpoints, saved models, the demo corpus). */
 export class IoError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_IO', options); }
+  readonly code = 'ERR_IO';
+}
+/**
+ * An operation was cancelled before it started: train() with an AbortSignal that is already
+ * aborted. (An abort during training is not an error: the run resolves with `aborted: true`.)
+ */
+export class AbortError extends SerError {
+  readonly code = 'ERR_ABORTED';
+}
+/** Training stopped because the loss, a gradient or the weights became NaN or infinite. */
+export class DivergedError extends SerError {
+  readonly code = 'ERR_DIVERGED';
+}
+/** train(): outDir is in use by another run (in this process or another one). */
+export class BusyError extends SerError {
+  readonly code = 'ERR_BUSY';
 }
 /** The native addon could not be loaded (not built, or libtorch missing at run time). */
 export class AddonError extends SerError {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, 'ERR_ADDON', options); }
+  readonly code = 'ERR_ADDON';
 }
 
-const byCode: Record<string, new (message: string, options?: { cause?: unknown }) => SerError> = {
+type SerErrorClass = new (message: string, options?: ErrorOptions) => SerError;
+
+// Exhaustive: a code added to SerErrorCode without a class is a compile error here.
+const byCode: Record<SerErrorCode, SerErrorClass> = {
   ERR_CONFIG: ConfigError,
   ERR_CHECKPOINT: CheckpointError,
   ERR_AUDIO: AudioError,
@@ -60,15 +96,21 @@ const byCode: Record<string, new (message: string, options?: { cause?: unknown }
   ERR_NO_HEAD: NoHeadError,
   ERR_DISPOSED: DisposedError,
   ERR_IO: IoError,
+  ERR_ABORTED: AbortError,
+  ERR_DIVERGED: DivergedError,
+  ERR_BUSY: BusyError,
+  ERR_ADDON: AddonError,
 };
+
+function isCode(code: unknown): code is SerErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(byCode, code);
+}
 
 /** Turns an error thrown by the addon into the matching exported class. */
 export function fromNative(error: unknown): unknown {
   if (error instanceof SerError) return error;
   const e = error as { code?: unknown; message?: unknown } | null;
-  if (e && typeof e.code === 'string' && byCode[e.code]) {
-    return new byCode[e.code](String(e.message), { cause: error });
-  }
+  if (e && isCode(e.code)) return new byCode[e.code](String(e.message), { cause: error });
   return error;
 }
 

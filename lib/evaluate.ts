@@ -2,12 +2,14 @@
 // (per gender and the female-minus-male gap, per speaker with enough samples).
 import { ccc } from './ccc';
 import { InputError, native } from './errors';
-import { loadModel, type LoadOptions, type Prediction, SerModel } from './model';
+import { type LabelRange, resolveLabelRange, withLabelRangeHint } from './label-range';
+import { type Dimension, loadModel, loadOptions, type LoadOptions, type Prediction, SerModel } from './model';
 import { nativeAddon } from './native';
-import { type LabelRange, resolveLabelRange } from './label-range';
+import { checkInteger, checkString, optionsObject } from './validate';
 
 export interface EvaluateOptions extends LoadOptions {
   labelRange?: LabelRange;
+  /** Inputs per forward pass (default 8). */
   batchSize?: number;
   /** Speakers with at least this many samples get their own CCC (the paper: more than 200). */
   minSpeakerSamples?: number;
@@ -17,37 +19,58 @@ export type Scores = Record<string, number>;
 
 export interface EvaluationReport {
   n: number;
-  dimensions: string[];
+  dimensions: Dimension[];
   ccc: Scores;
   cccMean: number;
   byGender: Record<string, Scores>;
   /** CCC(female) - CCC(male) per dimension, when both groups are present */
   genderGap: Scores | null;
   bySpeaker: Record<string, Scores>;
-  predictions: Prediction[];
+  /** Keyed by the model's labels. */
+  predictions: Prediction<string>[];
 }
 
-interface ManifestRow {
+/** One manifest row, as the addon reads it (binding/core/train/manifest.cpp). */
+export interface ManifestRow {
+  /** The audio file, resolved against the manifest's folder. */
   path: string;
-  labels: Record<string, number>;
+  /** The row's labels mapped from labelRange to [0, 1]; a dimension left empty is absent. */
+  labels: Partial<Record<Dimension, number>>;
+  /** '' when the manifest has no such column. */
   speaker: string;
   gender: string;
+  split: string;
+  /** Duration of the audio file. */
+  seconds: number;
 }
 
-export async function readManifest(path: string, labelRange?: LabelRange): Promise<{ dimensions: string[]; rows: ManifestRow[] }> {
+export interface Manifest {
+  /** The label columns the manifest has, in the order arousal, dominance, valence. */
+  dimensions: Dimension[];
+  rows: ManifestRow[];
+}
+
+/** Reads a CSV or JSONL manifest (every row and file is checked); labels are mapped to [0, 1]. */
+export async function readManifest(path: string, labelRange?: LabelRange): Promise<Manifest> {
+  checkString('readManifest', 'path', path, { required: true });
+  const range = resolveLabelRange(labelRange, 'readManifest');
   const addon = await native(() => nativeAddon());
-  return native(() => addon.readManifest(path, resolveLabelRange(labelRange)));
+  return native(() => addon.readManifest(path, range)).catch((error: unknown) => {
+    throw withLabelRangeHint(error);
+  });
 }
 
-function scores(dims: string[], rows: ManifestRow[], preds: Prediction[], pick: (i: number) => boolean): Scores {
+function scores(dims: Dimension[], rows: ManifestRow[], preds: Prediction<string>[], pick: (i: number) => boolean): Scores {
   const out: Scores = {};
   for (const d of dims) {
     const p: number[] = [];
     const g: number[] = [];
     rows.forEach((r, i) => {
-      if (pick(i) && r.labels[d] !== undefined) {
-        p.push(preds[i][d]);
-        g.push(r.labels[d]);
+      const gold = r.labels[d];
+      const pred = preds[i][d];
+      if (pick(i) && gold !== undefined && pred !== undefined) {
+        p.push(pred);
+        g.push(gold);
       }
     });
     out[d] = ccc(p, g);
@@ -56,11 +79,20 @@ function scores(dims: string[], rows: ManifestRow[], preds: Prediction[], pick: 
 }
 
 /** Predicts every row of a manifest and scores it against the labels (mapped to [0, 1]). */
-export async function evaluate(model: SerModel | string, data: string, opts: EvaluateOptions = {}): Promise<EvaluationReport> {
-  if (typeof data !== 'string' || data === '') throw new InputError('evaluate(model, data): data must be a manifest path');
+export async function evaluate(model: SerModel<string> | string, data: string, options?: EvaluateOptions | null): Promise<EvaluationReport> {
+  const call = 'evaluate';
+  if (!(model instanceof SerModel) && (typeof model !== 'string' || model === '')) {
+    throw new InputError('evaluate(model, data): model must be a SerModel or a model folder path');
+  }
+  checkString(call, 'data', data, { required: true });
+  const opts = optionsObject(call, options);
+  loadOptions(call, opts); // checked before the manifest is read, not only when a path is loaded
+  checkInteger(call, 'batchSize', opts.batchSize, 1, 65536);
+  checkInteger(call, 'minSpeakerSamples', opts.minSpeakerSamples, 1);
+  resolveLabelRange(opts.labelRange, call);
   const { dimensions, rows } = await readManifest(data, opts.labelRange);
   const owned = typeof model === 'string' ? await loadModel(model, opts) : null;
-  const m = owned ?? (model as SerModel);
+  const m: SerModel<string> = owned ?? (model as SerModel<string>);
   try {
     const missing = dimensions.filter((d) => !m.labels.includes(d));
     if (missing.length) throw new InputError(`the model has no output for ${missing.join(', ')}`);

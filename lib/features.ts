@@ -1,8 +1,9 @@
 // logMel(): CNN14's log-Mel front end on its own (PANNs' 16 kHz settings unless told otherwise),
 // computed in C++ off the event loop: the features a CNN14 model sees.
 import { type AudioInputs, toNativeInputs } from './audio-input';
-import { InputError, native } from './errors';
+import { native } from './errors';
 import { nativeAddon } from './native';
+import { checkInteger, checkNumber, optionsObject } from './validate';
 
 export interface LogMelOptions {
   /** Rate the audio is resampled to (default 16000). */
@@ -33,14 +34,17 @@ const CONFIG_KEYS = {
 } as const;
 
 /** Log-Mel features of each input, one LogMelFeatures per input. */
-export async function logMel(input: AudioInputs, opts: LogMelOptions = {}): Promise<LogMelFeatures[]> {
-  if (!opts || typeof opts !== 'object') throw new InputError('logMel(input, options): options must be an object');
+export async function logMel(input: AudioInputs, options?: LogMelOptions | null): Promise<LogMelFeatures[]> {
+  const opts = optionsObject('logMel', options);
+  for (const key of ['sampleRate', 'inputSampleRate', 'fMax'] as const) {
+    checkNumber('logMel', key, opts[key], { min: 0, exclusiveMin: true });
+  }
+  checkNumber('logMel', 'fMin', opts.fMin, { min: 0 });
+  for (const key of ['nFft', 'hopLength', 'nMels'] as const) checkInteger('logMel', key, opts[key], 1, 1 << 20);
   const settings: Record<string, number> = {};
   for (const [key, name] of Object.entries(CONFIG_KEYS)) {
     const v = opts[key as keyof typeof CONFIG_KEYS];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`logMel: '${key}' must be a finite number`);
-    settings[name] = v;
+    if (v !== undefined) settings[name] = v;
   }
   const inputs = toNativeInputs(input, opts.inputSampleRate, opts.sampleRate ?? 16000);
   const addon = await native(() => nativeAddon());

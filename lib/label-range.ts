@@ -1,5 +1,5 @@
 // Label ranges: any [min, max] mapped linearly to [0, 1], or a preset of the paper's corpora.
-import { InputError } from './errors';
+import { InputError, SerError } from './errors';
 
 export const LABEL_RANGES = {
   'msp-podcast': [1, 7],
@@ -9,15 +9,36 @@ export const LABEL_RANGES = {
 
 export type LabelRange = readonly [number, number] | keyof typeof LABEL_RANGES;
 
-export function resolveLabelRange(range: LabelRange | undefined): [number, number] {
+export function resolveLabelRange(range: LabelRange | undefined, call = 'labelRange'): [number, number] {
   if (range === undefined) return [0, 1];
   if (typeof range === 'string') {
     const preset = (LABEL_RANGES as Record<string, readonly [number, number]>)[range];
-    if (!preset) throw new InputError(`unknown labelRange preset "${range}" (${Object.keys(LABEL_RANGES).join(', ')})`);
+    if (!preset) throw new InputError(`${call}: unknown labelRange preset "${range}" (${Object.keys(LABEL_RANGES).join(', ')})`);
     return [preset[0], preset[1]];
   }
   if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[1] > range[0])) {
-    throw new InputError('labelRange must be [min, max] with max > min, or a preset name');
+    throw new InputError(`${call}: labelRange must be [min, max] with max > min, or a preset name (${Object.keys(LABEL_RANGES).join(', ')})`);
   }
   return [range[0], range[1]];
+}
+
+/** The CLI's --label-range: "min,max" or a preset name. */
+export function parseLabelRange(text: string): LabelRange {
+  if (/^\s*-?[\d.]+\s*,\s*-?[\d.]+\s*$/.test(text)) {
+    const [min, max] = text.split(',').map(Number);
+    return [min, max];
+  }
+  return text as LabelRange;
+}
+
+const HINT =
+  " (labels are read on labelRange, default [0, 1]: pass labelRange: 'msp-podcast' (1..7), 'iemocap' (1..5), " +
+  "'mosi' (-3..3) or [min, max]; on the command line --label-range)";
+
+/** Adds how to set the range to the manifest reader's out-of-range error (binding/core/train/manifest.cpp). */
+export function withLabelRangeHint(error: unknown): unknown {
+  if (error instanceof SerError && /lies outside labelRange/.test(error.message) && !error.message.includes('--label-range')) {
+    error.message += HINT;
+  }
+  return error;
 }

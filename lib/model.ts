@@ -4,7 +4,8 @@ import * as fs from 'fs';
 
 import { type AudioInputs, toNativeInputs } from './audio-input';
 import { DisposedError, InputError, native } from './errors';
-import { type NativeDescription, type NativeModelHandle, nativeAddon } from './native';
+import { type NativeDescription, type NativeLoadOptions, type NativeModelHandle, nativeAddon } from './native';
+import { checkDevice, checkInteger, checkNumber, checkOneOf, checkString, checkThreads, optionsObject } from './validate';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
@@ -14,12 +15,15 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
  * layers (CPU); 'auto': bf16 where the processor or GPU has native bf16 instructions, else fp32.
  */
 export type Precision = 'fp32' | 'bf16' | 'int8' | 'auto';
-const PRECISIONS: readonly string[] = ['fp32', 'bf16', 'int8', 'auto'];
+const PRECISIONS: readonly Precision[] = ['fp32', 'bf16', 'int8', 'auto'];
 
 export interface LoadOptions {
   /** 'cpu' (default), 'cuda' or 'cuda:N'; an unavailable device is a DeviceError, never a fallback. */
   device?: Device;
-  /** Intra-op threads for this model's calls; default: all cores of the machine. */
+  /**
+   * Intra-op threads for this model's calls, an integer in [0, 1024]; 0 or left out: the process
+   * setting (all cores unless setThreads() changed it).
+   */
   threads?: number;
   /** Keep only the first N transformer layers (the paper's efficiency result: 12 of 24). */
   numLayers?: number;
@@ -34,8 +38,19 @@ export interface RunOptions {
   batchSize?: number;
 }
 
-/** One prediction; keys are the model's labels (arousal, dominance, valence for audEERING's). */
-export type Prediction = Record<string, number>;
+/** The emotion dimensions of the paper (and of audEERING's models and ser-torch's heads). */
+export type Dimension = 'arousal' | 'dominance' | 'valence';
+/** A value per dimension, for the dimensions a manifest or model has. */
+export type PerDimension = Partial<Record<Dimension, number>>;
+
+/**
+ * One prediction, keyed by the model's labels (config.json `id2label`; `model.labels` lists them).
+ * Every head ser-torch creates or trains, and audEERING's models, have arousal, dominance and
+ * valence (a head without `id2label` gets them): the default. A checkpoint whose `id2label` names
+ * other labels has those keys: say so with `loadModel<'happy' | 'sad'>(dir)` (types only; nothing
+ * checks the names at run time).
+ */
+export type Prediction<L extends string = Dimension> = Record<L, number>;
 
 export interface HiddenStates {
   frames: number;
@@ -46,15 +61,26 @@ export interface HiddenStates {
 
 export type ModelInfo = Readonly<NativeDescription>;
 
-function checkBatchSize(batchSize: number | undefined): number {
-  if (batchSize === undefined) return 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new InputError(`batchSize must be a positive integer, got ${String(batchSize)}`);
-  }
-  return batchSize;
+/** Checks predict / embed / hiddenStates options; null means none. */
+function runOptions(call: string, opts: RunOptions | null | undefined): RunOptions {
+  const o = optionsObject(call, opts);
+  checkNumber(call, 'sampleRate', o.sampleRate, { min: 0, exclusiveMin: true });
+  checkInteger(call, 'batchSize', o.batchSize, 1, 65536);
+  return o;
 }
 
-export class SerModel implements AsyncDisposable {
+/** Checks loadModel's options and builds exactly what the addon reads. */
+export function loadOptions(call: string, opts: LoadOptions | null | undefined): NativeLoadOptions {
+  const o = optionsObject(call, opts);
+  checkDevice(call, o.device);
+  checkThreads(call, o.threads);
+  checkInteger(call, 'numLayers', o.numLayers, 1, 1024);
+  checkOneOf(call, 'precision', o.precision, PRECISIONS);
+  return { device: o.device, threads: o.threads, numLayers: o.numLayers, precision: o.precision };
+}
+
+/** A loaded model; L: its labels (see Prediction). */
+export class SerModel<L extends string = Dimension> implements AsyncDisposable {
   #handle: NativeModelHandle | null;
   readonly info: ModelInfo;
 
@@ -64,8 +90,8 @@ export class SerModel implements AsyncDisposable {
     this.info = Object.freeze(handle.describe());
   }
 
-  get labels(): readonly string[] {
-    return this.info.labels;
+  get labels(): readonly L[] {
+    return this.info.labels as readonly string[] as readonly L[]; // L is the caller's claim (see Prediction)
   }
 
   #live(): NativeModelHandle {
@@ -73,23 +99,24 @@ export class SerModel implements AsyncDisposable {
     return this.#handle;
   }
 
-  async #run(input: AudioInputs, kind: 'predict' | 'embed' | 'hidden', opts: RunOptions = {}) {
+  async #run(input: AudioInputs, kind: 'predict' | 'embed' | 'hidden', opts: RunOptions | null | undefined) {
     const handle = this.#live();
-    const inputs = toNativeInputs(input, opts.sampleRate, this.info.sampleRate);
-    return native(() => handle.run(inputs, kind, checkBatchSize(opts.batchSize)));
+    const o = runOptions(kind === 'hidden' ? 'hiddenStates' : kind, opts);
+    const inputs = toNativeInputs(input, o.sampleRate, this.info.sampleRate);
+    return native(() => handle.run(inputs, kind, o.batchSize ?? 8));
   }
 
   /** Emotion dimensions for each input (a path, a Float32Array, or an array of either). */
-  async predict(input: AudioInputs, opts?: RunOptions): Promise<Prediction[]> {
+  async predict(input: AudioInputs, opts?: RunOptions | null): Promise<Prediction<L>[]> {
     const { values } = await this.#run(input, 'predict', opts);
-    return values.map((v) => Object.fromEntries(this.info.labels.map((label, i) => [label, v[i]])));
+    return values.map((v) => Object.fromEntries(this.labels.map((label, i) => [label, v[i]])) as Prediction<L>);
   }
 
   /**
    * One Float32Array of hiddenSize per input: wav2vec2 / HuBERT, the mean-pooled last hidden state;
    * CNN14, the fc1 activation (PANNs' embedding). Either way, what the regression head reads.
    */
-  async embed(input: AudioInputs, opts?: RunOptions): Promise<Float32Array[]> {
+  async embed(input: AudioInputs, opts?: RunOptions | null): Promise<Float32Array[]> {
     return (await this.#run(input, 'embed', opts)).values;
   }
 
@@ -97,7 +124,7 @@ export class SerModel implements AsyncDisposable {
    * Frame features of each input, frames x hiddenSize: wav2vec2 / HuBERT, the last hidden state
    * (20 ms frames); CNN14, its last conv block averaged over frequency (320 ms steps).
    */
-  async hiddenStates(input: AudioInputs, opts?: RunOptions): Promise<HiddenStates[]> {
+  async hiddenStates(input: AudioInputs, opts?: RunOptions | null): Promise<HiddenStates[]> {
     const { values, frames } = await this.#run(input, 'hidden', opts);
     return values.map((data, i) => ({ frames: frames[i], size: this.info.hiddenSize, data }));
   }
@@ -105,7 +132,7 @@ export class SerModel implements AsyncDisposable {
   /** Writes the model in Hugging Face layout (config.json, preprocessor_config.json, model.safetensors). */
   async save(dir: string): Promise<void> {
     const handle = this.#live();
-    if (typeof dir !== 'string' || dir === '') throw new InputError('save(dir): dir must be a non-empty string');
+    checkString('save', 'dir', dir, { required: true });
     await fs.promises.mkdir(dir, { recursive: true });
     await native(() => handle.save(dir));
   }
@@ -126,21 +153,10 @@ export class SerModel implements AsyncDisposable {
 }
 
 /** Loads a model from a local Hugging Face folder (config.json + model.safetensors or pytorch_model.bin). */
-export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<SerModel> {
-  if (typeof dir !== 'string' || dir === '') throw new InputError('loadModel(dir): dir must be a non-empty string');
-  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads > 0)) {
-    throw new InputError(`threads must be a positive integer, got ${String(opts.threads)}`);
-  }
-  if (opts.numLayers !== undefined && !(Number.isInteger(opts.numLayers) && opts.numLayers > 0)) {
-    throw new InputError(`numLayers must be a positive integer, got ${String(opts.numLayers)}`);
-  }
-  if (opts.precision !== undefined && !PRECISIONS.includes(opts.precision as string)) {
-    throw new InputError(`precision must be 'fp32', 'bf16', 'int8' or 'auto', got ${JSON.stringify(opts.precision)}`);
-  }
-  if (opts.device !== undefined && typeof opts.device !== 'string') {
-    throw new InputError(`device must be a string such as 'cpu' or 'cuda', got ${String(opts.device)}`);
-  }
+export async function loadModel<L extends string = Dimension>(dir: string, opts?: LoadOptions | null): Promise<SerModel<L>> {
+  checkString('loadModel', 'dir', dir, { required: true });
+  const options = loadOptions('loadModel', opts);
   const addon = await native(() => nativeAddon());
-  const handle = await native(() => addon.loadModel(dir, { ...opts }));
-  return new SerModel(handle);
+  const handle = await native(() => addon.loadModel(dir, options));
+  return new SerModel<L>(handle);
 }

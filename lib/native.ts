@@ -4,6 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { AddonError } from './errors';
+import type { Manifest } from './evaluate';
+import type { TrainEvent, TrainResult } from './train';
 
 export interface NativeDescription {
   modelType: string;
@@ -76,20 +78,74 @@ export interface NativeModelHandle {
   dispose(): void;
 }
 
+/** What binding/napi/convert.cpp to_model_options reads; lib/model.ts validates each first. */
+export interface NativeLoadOptions {
+  device?: string;
+  threads?: number;
+  numLayers?: number;
+  precision?: 'fp32' | 'bf16' | 'int8' | 'auto';
+}
+
+/**
+ * What binding/napi/train_job.cpp to_train_options reads (a key left out keeps the C++ default;
+ * a wrongly typed value would too, which is why lib/train.ts validates every option first).
+ */
+export interface NativeTrainOptions {
+  architecture?: 'cnn14';
+  model?: string;
+  train: string;
+  dev: string;
+  outDir: string;
+  labelRange: [number, number];
+  optimizer?: 'adam' | 'sgd';
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  lrSchedule?: 'constant' | 'linear';
+  gradClip?: number;
+  batchSize?: number;
+  epochs?: number;
+  maxBatchSeconds?: number;
+  maxClipSeconds?: number;
+  freezeFeatureEncoder?: boolean;
+  numLayers?: number;
+  device?: string;
+  bf16?: boolean;
+  precision?: 'fp32' | 'bf16' | 'auto';
+  seed?: number;
+  evalEvery?: number;
+  resume?: boolean;
+  threads?: number;
+  cacheMb?: number;
+  dropout?: number;
+  layerdrop?: number;
+  maskTimeProb?: number;
+}
+
+export interface NativeTrainHandle {
+  /** result_to_js in train_job.cpp */
+  promise: Promise<TrainResult>;
+  /** Asks the training thread to stop at the next step boundary (it then saves outDir/last). */
+  abort(): void;
+}
+
+export interface NativeCorpusOptions {
+  dir: string;
+  train?: number;
+  dev?: number;
+  test?: number;
+  seed?: number;
+}
+
 export interface NativeAddon {
-  loadModel(
-    dir: string,
-    options: { device?: string; threads?: number; numLayers?: number; precision?: string },
-  ): Promise<NativeModelHandle>;
+  loadModel(dir: string, options: NativeLoadOptions): Promise<NativeModelHandle>;
   runtimeInfo(): NativeRuntimeInfo;
   setThreads(n: number): number;
-  train(options: object, onEvent: (event: never) => void): { promise: Promise<never>; abort(): void };
-  readManifest(path: string, range: [number, number]): Promise<never>;
-  synthesizeCorpus(options: { dir: string; train?: number; dev?: number; test?: number; seed?: number }): Promise<{
-    train: string;
-    dev: string;
-    test: string;
-  }>;
+  /** onEvent gets event_to_js's objects (train_job.cpp) on the main thread. */
+  train(options: NativeTrainOptions, onEvent: (event: TrainEvent) => void): NativeTrainHandle;
+  /** ManifestWorker::Result in dataset_bindings.cpp; labels mapped to [0, 1] by range. */
+  readManifest(path: string, range: [number, number]): Promise<Manifest>;
+  synthesizeCorpus(options: NativeCorpusOptions): Promise<{ train: string; dev: string; test: string }>;
   createModel(dir: string, configJson: string, preprocessorJson: string, withHead: boolean, seed: number): Promise<void>;
   logMel(inputs: NativeInput[], settingsJson: string): Promise<{ frames: number; nMels: number; data: Float32Array }[]>;
 }
@@ -114,11 +170,11 @@ export function nativeAddon(): NativeAddon {
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   const root = packageRoot();
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    addon = require('node-gyp-build')(root) as NativeAddon;
+    const load = require('node-gyp-build') as (dir: string) => unknown;
+    addon = load(root) as NativeAddon;
   } catch (cause) {
     throw new AddonError(
-      `ser-torch: the native addon could not be loaded (${(cause as Error).message}). ` +
+      `the native addon could not be loaded (${(cause as Error).message}). ` +
         'Run `npm rebuild ser-torch` with libtorch installed (see README).',
       { cause },
     );

@@ -4,9 +4,22 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 
-import { InputError, native } from './errors';
-import { type LabelRange, resolveLabelRange } from './label-range';
-import { nativeAddon } from './native';
+import { AbortError, InputError, native } from './errors';
+import { type LabelRange, resolveLabelRange, withLabelRangeHint } from './label-range';
+import type { Device, PerDimension } from './model';
+import { type NativeTrainOptions, nativeAddon } from './native';
+import {
+  checkBoolean,
+  checkDevice,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkSignal,
+  checkString,
+  checkThreads,
+  describeValue,
+} from './validate';
 
 export interface TrainOptions {
   /**
@@ -35,9 +48,12 @@ export interface TrainOptions {
   maxBatchSeconds?: number;
   /** Training crop length in seconds (random window); 0 = whole clips. Default 8. */
   maxClipSeconds?: number;
+  /** Keep the CNN feature encoder frozen (default true, as in the paper). */
   freezeFeatureEncoder?: boolean;
+  /** Keep the first N transformer layers; 0 (default) keeps all. */
   numLayers?: number;
-  device?: string;
+  /** 'cpu' (default), 'cuda' or 'cuda:N'; an unavailable device is a DeviceError. */
+  device?: Device;
   /**
    * 'fp32' (default); 'bf16': mixed precision on CPU or CUDA (float32 master weights, optimiser
    * state, loss and CCC; bf16 matrix work; checkpoints stay float32); 'auto': bf16 where the
@@ -51,17 +67,21 @@ export interface TrainOptions {
   evalEvery?: number;
   /** Continue from outDir/last. */
   resume?: boolean;
+  /** Intra-op threads, an integer in [0, 1024]; 0 or left out: the process setting (all cores). */
   threads?: number;
+  /** Decoded audio kept in memory across epochs, in MB (default 2048). */
+  cacheMb?: number;
   /** Overrides of config.json's regularisation (dropouts, LayerDrop, SpecAugment time masking). */
   dropout?: number;
   layerdrop?: number;
   maskTimeProb?: number;
   onEvent?: (event: TrainEvent) => void;
+  /**
+   * Stops the run at the next step boundary (it then saves outDir/last and resolves with
+   * `aborted: true`). Already aborted: train() rejects with AbortError and starts nothing.
+   */
   signal?: AbortSignal;
 }
-
-export type Dimension = 'arousal' | 'dominance' | 'valence';
-export type PerDimension = Partial<Record<Dimension, number>>;
 
 export type TrainEvent =
   | { type: 'start'; epoch: number; step: number; totalSteps: number; precision: 'fp32' | 'bf16'; precisionReason: string }
@@ -96,36 +116,47 @@ export interface TrainResult {
 /** The paper's CNN14 recipe; options the caller sets win. */
 export const CNN14_RECIPE = { optimizer: 'sgd', lr: 0.01, momentum: 0.9, batchSize: 64, epochs: 60 } as const;
 
-function checkOptions(opts: TrainOptions) {
-  if (!opts || typeof opts !== 'object') throw new InputError('train(options): options object required');
-  for (const key of ['train', 'dev', 'outDir'] as const) {
-    if (typeof opts[key] !== 'string' || opts[key] === '') throw new InputError(`train: '${key}' must be a non-empty string`);
+const PRECISIONS = ['fp32', 'bf16', 'auto'] as const;
+
+/** Checks every option (nothing reaches the addon with a wrong type) and returns the label range. */
+function checkOptions(opts: TrainOptions): [number, number] {
+  const call = 'train';
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new InputError(`train(options): an options object with train, dev and outDir is required, got ${describeValue(opts)}`);
   }
-  if (opts.architecture !== undefined && opts.architecture !== 'cnn14') {
-    throw new InputError(`train: architecture must be 'cnn14' or left out, got ${JSON.stringify(opts.architecture)}`);
-  }
+  for (const key of ['train', 'dev', 'outDir'] as const) checkString(call, key, opts[key], { required: true });
+  checkOneOf(call, 'architecture', opts.architecture, ['cnn14']);
+  checkString(call, 'model', opts.model);
+  checkBoolean(call, 'resume', opts.resume);
   const fromScratch = opts.architecture === 'cnn14' && opts.model === undefined;
-  if (!opts.resume && !fromScratch && (typeof opts.model !== 'string' || opts.model === '')) {
+  if (!opts.resume && !fromScratch && opts.model === undefined) {
     throw new InputError("train: 'model' is required unless resume is set or architecture is 'cnn14'");
   }
-  for (const key of ['batchSize', 'epochs', 'evalEvery', 'numLayers', 'threads', 'seed'] as const) {
-    const v = opts[key];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new InputError(`train: '${key}' must be a non-negative integer`);
+  checkOneOf(call, 'optimizer', opts.optimizer, ['adam', 'sgd']);
+  checkOneOf(call, 'lrSchedule', opts.lrSchedule, ['constant', 'linear']);
+  checkNumber(call, 'lr', opts.lr, { min: 0, exclusiveMin: true });
+  checkNumber(call, 'momentum', opts.momentum, { min: 0, max: 1, exclusiveMax: true });
+  for (const key of ['weightDecay', 'gradClip', 'maxBatchSeconds', 'maxClipSeconds', 'cacheMb'] as const) {
+    checkNumber(call, key, opts[key], { min: 0 });
   }
-  if (opts.precision !== undefined && !['fp32', 'bf16', 'auto'].includes(opts.precision as string)) {
-    const hint = (opts.precision as string) === 'int8' ? " (int8 is for inference: loadModel(dir, { precision: 'int8' }))" : '';
-    throw new InputError(`train: 'precision' must be 'fp32', 'bf16' or 'auto', got ${JSON.stringify(opts.precision)}${hint}`);
-  }
-  if (opts.bf16 !== undefined && typeof opts.bf16 !== 'boolean') throw new InputError("train: 'bf16' must be a boolean");
+  for (const key of ['dropout', 'layerdrop', 'maskTimeProb'] as const) checkNumber(call, key, opts[key], { min: 0, max: 1 });
+  checkInteger(call, 'batchSize', opts.batchSize, 2, 65536); // CCC needs 2 examples per batch
+  checkInteger(call, 'epochs', opts.epochs, 1, 1_000_000);
+  checkInteger(call, 'evalEvery', opts.evalEvery, 0);
+  checkInteger(call, 'numLayers', opts.numLayers, 0, 1024);
+  checkInteger(call, 'seed', opts.seed, 0);
+  checkThreads(call, opts.threads);
+  checkBoolean(call, 'freezeFeatureEncoder', opts.freezeFeatureEncoder);
+  checkDevice(call, opts.device);
+  const int8 = (opts.precision as string) === 'int8' ? " (int8 is for inference: loadModel(dir, { precision: 'int8' }))" : '';
+  checkOneOf(call, 'precision', opts.precision, PRECISIONS, int8);
+  checkBoolean(call, 'bf16', opts.bf16);
   if (opts.bf16 === true && opts.precision !== undefined && opts.precision !== 'bf16') {
     throw new InputError(`train: bf16: true contradicts precision ${JSON.stringify(opts.precision)}; use precision alone`);
   }
-  for (const key of ['lr', 'momentum', 'weightDecay', 'gradClip', 'maxBatchSeconds', 'maxClipSeconds'] as const) {
-    const v = opts[key];
-    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-      throw new InputError(`train: '${key}' must be a non-negative number`);
-    }
-  }
+  checkFunction(call, 'onEvent', opts.onEvent);
+  checkSignal(call, opts.signal);
+  return resolveLabelRange(opts.labelRange, call);
 }
 
 /** Whether the run trains a CNN14 (and so takes CNN14_RECIPE's defaults). */
@@ -154,35 +185,48 @@ async function resumeFolder(outDir: string): Promise<string | undefined> {
   return undefined;
 }
 
-function withoutUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The addon's options: exactly the keys it reads, none undefined (the C++ defaults stay). */
+function nativeOptions(opts: TrainOptions, labelRange: [number, number], recipe: Partial<NativeTrainOptions>): NativeTrainOptions {
+  const { onEvent: _onEvent, signal: _signal, labelRange: _range, ...rest } = opts;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<NativeTrainOptions>;
+  return { ...recipe, ...defined, train: opts.train, dev: opts.dev, outDir: opts.outDir, labelRange };
 }
 
-/** A running training job: await it, or iterate its events. */
-export class TrainingRun implements PromiseLike<TrainResult>, AsyncIterable<TrainEvent> {
+/**
+ * A running training job. It is a Promise of the result (then / catch / finally, await) and an
+ * async iterable of its events. Like any promise, a failure nobody handles (no await, catch or
+ * iteration) surfaces as the process's unhandledRejection.
+ */
+export class TrainingRun implements Promise<TrainResult>, AsyncIterable<TrainEvent> {
+  readonly [Symbol.toStringTag] = 'TrainingRun';
+  /** The result as a plain Promise. */
   readonly result: Promise<TrainResult>;
   #events: TrainEvent[] = [];
   #waiters: (() => void)[] = [];
   #done = false;
 
-  /** @internal */
+  /** @internal use train() */
   constructor(opts: TrainOptions) {
-    this.result = this.#start(opts);
-    this.result.catch(() => undefined).finally(() => {
-      this.#done = true;
-      this.#wake();
-    });
+    // No handler is attached here: marking the end inside the chain keeps a rejection unhandled
+    // until the caller awaits, catches or iterates.
+    this.result = (async () => {
+      try {
+        return await this.#start(opts);
+      } finally {
+        this.#done = true;
+        this.#wake();
+      }
+    })();
   }
 
   async #start(opts: TrainOptions): Promise<TrainResult> {
-    checkOptions(opts);
-    const labelRange = resolveLabelRange(opts.labelRange);
-    if (opts.signal?.aborted) throw new InputError('train: the AbortSignal is already aborted');
+    const labelRange = checkOptions(opts);
+    if (opts.signal?.aborted) throw new AbortError('train: the AbortSignal is already aborted; nothing was started');
     const addon = await native(() => nativeAddon());
-    const { onEvent, signal, ...rest } = opts;
+    const { onEvent, signal } = opts;
     const recipe = (await trainsCnn14(opts)) ? CNN14_RECIPE : {};
     const handle = await native(() =>
-      addon.train({ ...recipe, ...withoutUndefined(rest), labelRange }, (event: TrainEvent) => {
+      addon.train(nativeOptions(opts, labelRange, recipe), (event) => {
         this.#events.push(event);
         this.#wake();
         onEvent?.(event);
@@ -191,7 +235,9 @@ export class TrainingRun implements PromiseLike<TrainResult>, AsyncIterable<Trai
     const abort = () => handle.abort();
     signal?.addEventListener('abort', abort, { once: true });
     try {
-      return await native(() => handle.promise);
+      return await native(() => handle.promise).catch((error: unknown) => {
+        throw withLabelRangeHint(error);
+      });
     } finally {
       signal?.removeEventListener('abort', abort);
     }
@@ -206,6 +252,14 @@ export class TrainingRun implements PromiseLike<TrainResult>, AsyncIterable<Trai
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return this.result.then(onfulfilled, onrejected);
+  }
+
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<TrainResult | B> {
+    return this.result.catch(onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<TrainResult> {
+    return this.result.finally(onfinally);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<TrainEvent> {

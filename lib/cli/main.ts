@@ -1,23 +1,32 @@
 #!/usr/bin/env node
-// The `ser-torch` command line: predict, embed, info.
+// The `ser-torch` command line: predict, embed, train, evaluate, demo, info.
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { Command } from 'commander';
 
 import { runDemo } from '../demo';
-import { SerError } from '../errors';
 import { evaluate } from '../evaluate';
-import type { LabelRange } from '../label-range';
+import { parseLabelRange } from '../label-range';
 import { loadModel, type Device, type Precision } from '../model';
+import { packageRoot } from '../native';
 import { info } from '../runtime';
 import { train } from '../train';
+import { errorLine } from './error-line';
 import { progressPrinter } from './progress';
 
-function labelRangeArg(v: string): LabelRange {
-  if (/^-?[\d.]+,-?[\d.]+$/.test(v)) return v.split(',').map(Number) as unknown as LabelRange;
-  return v as LabelRange;
+function packageVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return String(pkg.version);
 }
 
+const labelRangeArg = parseLabelRange;
+
 const program = new Command();
-program.name('ser-torch').description('Speech emotion recognition (arousal, dominance, valence) on libtorch');
+program
+  .name('ser-torch')
+  .description('Speech emotion recognition (arousal, dominance, valence) on libtorch')
+  .version(packageVersion(), '-V, --version', 'print the ser-torch version');
 
 program
   .command('predict')
@@ -119,12 +128,19 @@ program
       outDir: o.out, quick: o.quick, precision: o.precision, onEvent: progressPrinter(),
       onStage: (s) => console.error(`ser-torch demo: ${s}`),
     });
-    console.log(`\nTest CCC against the planted values (goal >= 0.9; precision ${report.precision}):`);
-    for (const d of report.test.dimensions) console.log(`  ${d.padEnd(10)} ${report.test.ccc[d].toFixed(3)}`);
+    const { goal } = report;
+    const mode = o.quick ? 'quick demo, a smoke test' : 'full demo';
+    console.log(`\nTest CCC against the planted values (precision ${report.precision}; goal: each >= ${goal.minCcc}, ${mode}):`);
+    for (const d of report.test.dimensions) {
+      const mark = goal.missed.includes(d) ? '  below the goal' : '';
+      console.log(`  ${d.padEnd(10)} ${report.test.ccc[d].toFixed(3)}${mark}`);
+    }
+    console.log(goal.met ? 'goal met' : `goal NOT met (${goal.missed.join(', ')} below ${goal.minCcc})`);
+    if (!goal.met) process.exitCode = 1;
     console.log(`model saved in ${report.modelDir}`);
     const { file, planted, predicted } = report.example;
     console.log(`\n${file}`);
-    for (const d of Object.keys(planted)) {
+    for (const d of report.test.dimensions) {
       console.log(`  ${d.padEnd(10)} planted ${planted[d].toFixed(3)}  predicted ${predicted[d].toFixed(3)}`);
     }
     console.log(`\ndone in ${report.seconds.toFixed(0)} s`);
@@ -140,7 +156,6 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  const e = error as Error;
-  console.error(`ser-torch: ${e instanceof SerError ? `${e.code}: ` : ''}${e.message}`);
+  console.error(errorLine(error));
   process.exitCode = 1;
 });
