@@ -174,7 +174,7 @@ export function nativeAddon(): NativeAddon {
     addon = load(root) as NativeAddon;
   } catch (cause) {
     throw new AddonError(
-      `the native addon could not be loaded (${(cause as Error).message}). ` +
+      `the native addon could not be loaded (${String((cause as Error).message).replace(/\s+/g, ' ').trim()}). ` +
         'Run `npm rebuild ser-torch` with libtorch installed (see README).',
       { cause },
     );

@@ -83,6 +83,15 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
+/** Dev-set scores after an epoch or an evalEvery step; best: the best so far (saved to outDir/best). */
+export interface DevScores {
+  epoch: number;
+  step: number;
+  devCcc: PerDimension;
+  devCccMean: number;
+  best: boolean;
+}
+
 export type TrainEvent =
   | { type: 'start'; epoch: number; step: number; totalSteps: number; precision: 'fp32' | 'bf16'; precisionReason: string }
   /** e.g. bf16 on hardware that emulates it (slower than fp32); also in info().warnings */
@@ -99,7 +108,9 @@ export type TrainEvent =
       /** share of the samples the model saw that were padding */
       paddingShare: number;
     }
-  | { type: 'epoch' | 'eval'; epoch: number; step: number; devCcc: PerDimension; devCccMean: number; best: boolean }
+  /** 'epoch': the end of an epoch; 'eval': every evalEvery steps */
+  | ({ type: 'epoch' } & DevScores)
+  | ({ type: 'eval' } & DevScores)
   | { type: 'checkpoint'; epoch: number; step: number; kind: 'best' | 'last'; path: string };
 
 export interface TrainResult {
