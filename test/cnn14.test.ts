@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { InputError, loadModel, logMel, train, CheckpointError, type TrainEvent } from '../lib';
+import { CheckpointError, ConfigError, InputError, loadModel, logMel, train, type TrainEvent } from '../lib';
 import { nativeAddon } from '../lib/native';
 import { fixturesDir, maxAbsDiff, rejection } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
@@ -87,8 +87,11 @@ describe('a CNN14 folder', () => {
     }
   });
 
-  test('numLayers is refused for CNN14', async () => {
-    expect(await rejection(loadModel(modelDir, { numLayers: 2 }))).toBeInstanceOf(Error);
+  test('numLayers is refused for CNN14 with a ConfigError naming the option and the folder', async () => {
+    const err = await rejection(loadModel(modelDir, { numLayers: 2 }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.code).toBe('ERR_CONFIG');
+    expect(err.message).toContain(`numLayers applies to transformer models, not to ${modelDir} (CNN14)`);
   });
 });
 

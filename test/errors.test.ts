@@ -4,8 +4,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import * as ser from '../lib';
 import { loadModel, info } from '../lib';
-import { fromNative } from '../lib/errors';
+import { fromNative, type SerErrorCode } from '../lib/errors';
 import { audioDir, copyModel, modelsDir, rejection } from './helpers/fixtures';
 
 const backbone = path.join(modelsDir, 'w2v2_postln_group');   // safetensors, no head
@@ -166,8 +167,8 @@ describe('ERR_DEVICE', () => {
     expect(e.message).toMatch(/unknown device "tpu"/);
   });
 
-  test('cuda without CUDA is an error, never a silent fallback', async () => {
-    if (info().cudaAvailable) return;
+  // Reported as skipped where CUDA is present (the case cannot arise there).
+  (info().cudaAvailable ? test.skip : test)('cuda without CUDA is an error, never a silent fallback', async () => {
     const e = await rejection(loadModel(withHead, { device: 'cuda' }));
     expect(e.code).toBe('ERR_DEVICE');
     expect(e.message).toMatch(/no CUDA support/);
@@ -206,5 +207,57 @@ describe('ERR_LIBTORCH', () => {
     const e = fromNative(Object.assign(new Error('boom'), { code: 'ERR_LIBTORCH' })) as Error & { code: string };
     expect(e.name).toBe('LibtorchError');
     expect(e.code).toBe('ERR_LIBTORCH');
+  });
+});
+
+describe('error classes and codes', () => {
+  const root = path.join(__dirname, '..');
+  // Every code the C++ side can put on an error: its ErrorCode names and the N-API layer's own.
+  function nativeCodes(): string[] {
+    const codes = new Set<string>();
+    const files = [path.join(root, 'binding', 'core', 'error.h')];
+    for (const f of fs.readdirSync(path.join(root, 'binding', 'napi'))) files.push(path.join(root, 'binding', 'napi', f));
+    for (const f of files) for (const m of fs.readFileSync(f, 'utf8').matchAll(/"(ERR_[A-Z_]+)"/g)) codes.add(m[1]);
+    return [...codes].sort();
+  }
+  const classes = Object.entries(ser).filter(
+    ([, v]) => typeof v === 'function' && v.prototype instanceof ser.SerError,
+  ) as [string, new (message: string) => ser.SerError][];
+
+  test('every code the addon produces maps to an exported class with that literal code', () => {
+    const codes = nativeCodes();
+    expect(codes).toEqual(expect.arrayContaining(['ERR_ABORTED', 'ERR_CONFIG', 'ERR_INPUT', 'ERR_IO', 'ERR_LIBTORCH']));
+    for (const code of codes) {
+      const e = fromNative(Object.assign(new Error(`native ${code}`), { code }));
+      expect(e).toBeInstanceOf(ser.SerError);
+      const typed = e as ser.SerError;
+      expect(typed.code).toBe(code);
+      expect(typed.message).toBe(`native ${code}`);
+      expect((ser as Record<string, unknown>)[typed.name]).toBe(typed.constructor); // exported
+      expect(typed.cause).toBeInstanceOf(Error);
+    }
+  });
+
+  test('each class has its own code and name; unknown codes pass through untouched', () => {
+    const seen = new Set<SerErrorCode>();
+    for (const [name, Class] of classes) {
+      const e = new Class('m');
+      expect(e.name).toBe(name);
+      expect(e).toBeInstanceOf(Error);
+      expect(seen.has(e.code)).toBe(false);
+      seen.add(e.code);
+      expect(fromNative(Object.assign(new Error('x'), { code: e.code }))).toBeInstanceOf(Class);
+    }
+    expect(classes.map(([n]) => n)).toEqual(expect.arrayContaining(['AbortError', 'AddonError', 'IoError', 'InputError']));
+    const foreign = Object.assign(new Error('x'), { code: 'ENOENT' });
+    expect(fromNative(foreign)).toBe(foreign);
+    expect(fromNative(Object.assign(new Error('x'), { code: 'toString' }))).not.toBeInstanceOf(ser.SerError);
+  });
+
+  test("the README's error table lists every class with its code", () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const [name, Class] of classes) {
+      expect(readme).toMatch(new RegExp(`\\| \`${name}\` \\| \`${new Class('m').code}\` \\|`));
+    }
   });
 });

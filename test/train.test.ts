@@ -12,14 +12,29 @@ import { oneStep, stepDir } from './helpers/train-step';
 
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ser-${name}-`));
 
+type StepEvent = Extract<TrainEvent, { type: 'step' }>;
+/** The 'step' events of a run, collected through onEvent. */
+const stepEvents = () => {
+  const steps: StepEvent[] = [];
+  return { steps, onEvent: (e: TrainEvent) => e.type === 'step' && steps.push(e) };
+};
+// PyTorch's loss before the step (scripts/gen-train-fixture.py), on the same weights and batch.
+const referenceLoss: number = JSON.parse(fs.readFileSync(path.join(stepDir, 'expected.json'), 'utf8')).loss;
+
 describe.each([
   ['adam', { optimizer: 'adam' as const, lr: 1e-4 }, 'expected_adam.safetensors'],
   ['sgd', { optimizer: 'sgd' as const, lr: 1e-2 }, 'expected_sgd.safetensors'],
 ])('one %s step', (_name, opt, expectedFile) => {
-  test('gives the same weights as PyTorch within 1e-5', async () => {
+  test("gives PyTorch's loss and the same weights as PyTorch within 1e-5", async () => {
     const outDir = tmp('step');
-    const result = await train({ ...oneStep, ...opt, outDir });
+    const { steps, onEvent } = stepEvents();
+    const result = await train({ ...oneStep, ...opt, outDir, onEvent });
     expect(result.steps).toBe(1);
+    // ser-torch's own loss for the step (computed before the update), against PyTorch's.
+    expect(steps).toHaveLength(1);
+    expect(steps[0].step).toBe(1);
+    expect(referenceLoss).toBeGreaterThan(0.1); // a loss far from 0, so a relative match means something
+    expect(Math.abs(steps[0].loss - referenceLoss)).toBeLessThan(1e-6);
     const got = readSafetensors(path.join(result.lastDir, 'model.safetensors'));
     const want = readSafetensors(path.join(stepDir, expectedFile));
     const initial = readSafetensors(path.join(stepDir, 'model', 'model.safetensors'));
@@ -34,15 +49,20 @@ describe.each([
     }
     expect(moved).toBeGreaterThan(1e-4); // the step is large enough to be checked
     expect(worst).toBeLessThan(1e-5);
-    const loss = JSON.parse(fs.readFileSync(path.join(stepDir, 'expected.json'), 'utf8')).loss;
-    expect(loss).toBeGreaterThan(0);
   });
 });
 
 test('gradient accumulation (maxBatchSeconds) gives the same step as the whole batch', async () => {
   // 4 clips of 0.15..0.3 s: a 0.4 s cap splits the batch of 4 into several forward passes.
-  const whole = await train({ ...oneStep, optimizer: 'sgd', lr: 1e-2, outDir: tmp('whole') });
-  const split = await train({ ...oneStep, optimizer: 'sgd', lr: 1e-2, maxBatchSeconds: 0.4, outDir: tmp('split') });
+  const wholeSteps = stepEvents();
+  const splitSteps = stepEvents();
+  const whole = await train({ ...oneStep, optimizer: 'sgd', lr: 1e-2, outDir: tmp('whole'), onEvent: wholeSteps.onEvent });
+  const split = await train({ ...oneStep, optimizer: 'sgd', lr: 1e-2, maxBatchSeconds: 0.4, outDir: tmp('split'),
+    onEvent: splitSteps.onEvent });
+  // The loss of the whole batch, not of a micro-batch: PyTorch's, in both runs.
+  expect(splitSteps.steps).toHaveLength(1);
+  expect(Math.abs(wholeSteps.steps[0].loss - referenceLoss)).toBeLessThan(1e-6);
+  expect(Math.abs(splitSteps.steps[0].loss - referenceLoss)).toBeLessThan(1e-6);
   const a = readSafetensors(path.join(whole.lastDir, 'model.safetensors'));
   const b = readSafetensors(path.join(split.lastDir, 'model.safetensors'));
   let worst = 0;
@@ -133,19 +153,22 @@ test('an AbortSignal stops at a step boundary; resume finishes the run', async (
   expect(resumed.epochs).toBe(20);
 });
 
-test('the event loop stays responsive during training', async () => {
-  let last = performance.now();
-  let worst = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  }, 10);
+// Timing figures (worst gap, p99) are in bench/event-loop.js; here only what holds on a loaded
+// machine too: timers keep firing while the run trains, and train() returns before it does.
+test('the event loop keeps running during training', async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
   const started = performance.now();
-  await train({ ...oneStep, batchSize: 2, epochs: 20, outDir: tmp('lag') });
+  const run = train({ ...oneStep, batchSize: 2, epochs: 20, outDir: tmp('lag') });
+  const syncMs = performance.now() - started;
+  await run;
+  const elapsed = performance.now() - started;
   clearInterval(timer);
-  expect(performance.now() - started).toBeGreaterThan(200);
-  expect(worst).toBeLessThan(150);
+  expect(elapsed).toBeGreaterThan(200); // long enough for ticks to mean something
+  expect(syncMs).toBeLessThan(elapsed / 4); // train() returned long before the training ended
+  // A loop blocked by the training would see a tick or two; a free one about elapsed / 10. A
+  // tenth of that tolerates a machine shared with other work.
+  expect(ticks).toBeGreaterThan(Math.max(5, elapsed / 10 / 10));
 });
 
 test('the demo (quick version) learns the planted dimensions; bf16 and int8 score it within 0.01 CCC', async () => {
