@@ -4,6 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import * as ts from 'typescript';
+
 import * as ser from '../lib';
 import { runDemo } from '../lib/demo';
 import { maxAbsDiff, modelsDir, readExpected } from './helpers/fixtures';
@@ -73,6 +75,32 @@ test('Symbol.asyncDispose frees the model', async () => {
   await model[Symbol.asyncDispose]();
   expect(model.disposed).toBe(true);
 });
+
+test("`await using` as the README gives it: TypeScript's es2022 output disposes on Node 20; esnext emits it verbatim", () => {
+  const source = [
+    "const { loadModel } = require('./lib');",
+    '(async () => {',
+    '  let kept;',
+    '  {',
+    `    await using model = await loadModel(${JSON.stringify(path.join(modelsDir, 'w2v2_preln_layer_head'))});`,
+    '    kept = model;',
+    "    console.log('inside', model.disposed);",
+    '  }',
+    "  console.log('after', kept.disposed);",
+    '})();',
+  ].join('\n');
+  const emit = (target: ts.ScriptTarget) =>
+    ts.transpileModule(source, { compilerOptions: { target, module: ts.ModuleKind.CommonJS } }).outputText;
+  expect(emit(ts.ScriptTarget.ESNext)).toContain('await using model');
+  const es2022 = emit(ts.ScriptTarget.ES2022);
+  expect(es2022).not.toContain('await using');
+  const r = spawnSync(process.execPath, ['-r', './test/helpers/ts-register.js', '-e', es2022], {
+    cwd: path.join(__dirname, '..'),
+    encoding: 'utf8',
+  });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('inside false\nafter true\n');
+}, 60000);
 
 describe('options are checked in TypeScript, before anything native starts', () => {
   const stepDir = path.join(__dirname, 'fixtures', 'train_step');
