@@ -1,6 +1,7 @@
 // Normalises what users pass to predict/embed/hiddenStates into the addon's input list.
 import { InputError } from './errors';
 import type { NativeInput } from './native';
+import { describeValue as describe } from './validate';
 
 /** A waveform with its rate, for inputs of different rates in one call. */
 export interface Waveform {
@@ -24,6 +25,9 @@ function toNative(item: unknown, index: number, defaultRate: number): NativeInpu
   if (isFloat32Array(item)) return { samples: item, sampleRate: defaultRate };
   if (item && typeof item === 'object' && isFloat32Array((item as Waveform).samples)) {
     const w = item as Waveform;
+    if (w.sampleRate !== undefined && !(typeof w.sampleRate === 'number' && Number.isFinite(w.sampleRate) && w.sampleRate > 0)) {
+      throw new InputError(`input ${index}: sampleRate must be a positive number, got ${describe(w.sampleRate)}`);
+    }
     return { samples: w.samples, sampleRate: w.sampleRate ?? defaultRate };
   }
   throw new InputError(
@@ -31,11 +35,6 @@ function toNative(item: unknown, index: number, defaultRate: number): NativeInpu
   );
 }
 
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  return Object.prototype.toString.call(x).slice(8, -1).toLowerCase() || typeof x;
-}
 
 /** Returns the inputs as a list and whether the caller passed a single item. */
 export function toNativeInputs(input: AudioInputs, sampleRate: number | undefined, modelRate: number): NativeInput[] {

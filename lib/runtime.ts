@@ -1,6 +1,7 @@
 // What ser-torch runs on, and the process-wide thread setting.
 import { InputError, native } from './errors';
 import { type NativeRuntimeInfo, nativeAddon } from './native';
+import { checkThreads } from './validate';
 
 export interface RuntimeInfo extends Omit<NativeRuntimeInfo, 'nativeWarnings'> {
   /**
@@ -22,8 +23,9 @@ export function info(): RuntimeInfo {
   return { ...raw, warnings };
 }
 
-/** Sets the default intra-op thread count for every model (0: all cores). Returns the count in use. */
+/** Sets the default intra-op thread count for every model, 0 (all cores) to 1024. Returns the count in use. */
 export async function setThreads(n: number): Promise<number> {
-  if (!Number.isInteger(n) || n < 0) throw new InputError(`threads must be a non-negative integer, got ${String(n)}`);
+  if (n === undefined) throw new InputError("setThreads: 'threads' is required (0: all cores)");
+  checkThreads('setThreads', n);
   return native(() => nativeAddon().setThreads(n));
 }
