@@ -147,9 +147,10 @@ function checkOptions(opts: TrainOptions): [number, number] {
   checkOneOf(call, 'lrSchedule', opts.lrSchedule, ['constant', 'linear']);
   checkNumber(call, 'lr', opts.lr, { min: 0, exclusiveMin: true });
   checkNumber(call, 'momentum', opts.momentum, { min: 0, max: 1, exclusiveMax: true });
-  for (const key of ['weightDecay', 'gradClip', 'maxBatchSeconds', 'maxClipSeconds', 'cacheMb'] as const) {
+  for (const key of ['weightDecay', 'gradClip', 'maxBatchSeconds', 'maxClipSeconds'] as const) {
     checkNumber(call, key, opts[key], { min: 0 });
   }
+  checkNumber(call, 'cacheMb', opts.cacheMb, { min: 0, max: 1 << 24 });
   for (const key of ['dropout', 'layerdrop', 'maskTimeProb'] as const) checkNumber(call, key, opts[key], { min: 0, max: 1 });
   checkInteger(call, 'batchSize', opts.batchSize, 2, 65536); // CCC needs 2 examples per batch
   checkInteger(call, 'epochs', opts.epochs, 1, 1_000_000);

@@ -124,7 +124,7 @@ describe('options are checked in TypeScript, before anything native starts', () 
     ['lr', { lr: '1e-4' }, /'lr' must be a finite number/],
     ['momentum', { momentum: 1 }, /'momentum' must be a finite number in \[0, 1\)/],
     ['dropout', { dropout: 1.5 }, /'dropout' must be a finite number in \[0, 1\]/],
-    ['cacheMb', { cacheMb: -1 }, /'cacheMb' must be a finite number in \[0, inf\)/],
+    ['cacheMb', { cacheMb: -1 }, /'cacheMb' must be a finite number in \[0, 16777216\]/],
     ['seed', { seed: -1 }, /'seed' must be an integer/],
     ['evalEvery', { evalEvery: NaN }, /'evalEvery' must be an integer/],
     ['numLayers', { numLayers: '2' }, /'numLayers' must be an integer/],
