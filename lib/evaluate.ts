@@ -2,7 +2,7 @@
 // (per gender and the female-minus-male gap, per speaker with enough samples).
 import { ccc } from './ccc';
 import { InputError, native } from './errors';
-import { type LabelRange, resolveLabelRange, withLabelRangeHint } from './label-range';
+import { type LabelRange, resolveLabelRange } from './label-range';
 import { type Dimension, loadModel, loadOptions, type LoadOptions, type Prediction, SerModel } from './model';
 import { nativeAddon } from './native';
 import { checkInteger, checkString, optionsObject } from './validate';
@@ -55,9 +55,7 @@ export async function readManifest(path: string, labelRange?: LabelRange): Promi
   checkString('readManifest', 'path', path, { required: true });
   const range = resolveLabelRange(labelRange, 'readManifest');
   const addon = await native(() => nativeAddon());
-  return native(() => addon.readManifest(path, range)).catch((error: unknown) => {
-    throw withLabelRangeHint(error);
-  });
+  return native(() => addon.readManifest(path, range));
 }
 
 function scores(dims: Dimension[], rows: ManifestRow[], preds: Prediction<string>[], pick: (i: number) => boolean): Scores {

@@ -1,5 +1,5 @@
 // Label ranges: any [min, max] mapped linearly to [0, 1], or a preset of the paper's corpora.
-import { InputError, SerError } from './errors';
+import { InputError } from './errors';
 
 export const LABEL_RANGES = {
   'msp-podcast': [1, 7],
@@ -29,16 +29,4 @@ export function parseLabelRange(text: string): LabelRange {
     return [min, max];
   }
   return text as LabelRange;
-}
-
-const HINT =
-  " (labels are read on labelRange, default [0, 1]: pass labelRange: 'msp-podcast' (1..7), 'iemocap' (1..5), " +
-  "'mosi' (-3..3) or [min, max]; on the command line --label-range)";
-
-/** Adds how to set the range to the manifest reader's out-of-range error (binding/core/train/manifest.cpp). */
-export function withLabelRangeHint(error: unknown): unknown {
-  if (error instanceof SerError && /lies outside labelRange/.test(error.message) && !error.message.includes('--label-range')) {
-    error.message += HINT;
-  }
-  return error;
 }

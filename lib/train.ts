@@ -5,7 +5,7 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 
 import { AbortError, InputError, native } from './errors';
-import { type LabelRange, resolveLabelRange, withLabelRangeHint } from './label-range';
+import { type LabelRange, resolveLabelRange } from './label-range';
 import type { Device, PerDimension } from './model';
 import { type NativeTrainOptions, nativeAddon } from './native';
 import {
@@ -247,9 +247,7 @@ export class TrainingRun implements Promise<TrainResult>, AsyncIterable<TrainEve
     const abort = () => handle.abort();
     signal?.addEventListener('abort', abort, { once: true });
     try {
-      return await native(() => handle.promise).catch((error: unknown) => {
-        throw withLabelRangeHint(error);
-      });
+      return await native(() => handle.promise);
     } finally {
       signal?.removeEventListener('abort', abort);
     }

@@ -62,6 +62,6 @@ test('a label outside the range points at --label-range', () => {
   fs.writeFileSync(path.join(dir, 'train.csv'), `file,arousal\nwav/${wav},5\nwav/${wav},3\n`);
   const r = cli('train', '--model', path.join(stepDir, 'model'), '--train', path.join(dir, 'train.csv'),
     '--dev', path.join(dir, 'train.csv'), '--out', path.join(dir, 'out'));
-  expect(r.stderr).toMatch(/train.csv:2: arousal 5 lies outside labelRange .*--label-range\) \(ERR_INPUT\)\n$/);
+  expect(r.stderr).toMatch(/^ser-torch: \S+train.csv:2: arousal 5 lies outside labelRange .*--label-range.* \(ERR_INPUT\)\n$/);
   expect(r.status).toBe(1);
 }, 60000);
