@@ -154,7 +154,7 @@ function checkOptions(opts: TrainOptions): [number, number] {
   for (const key of ['dropout', 'layerdrop', 'maskTimeProb'] as const) checkNumber(call, key, opts[key], { min: 0, max: 1 });
   checkInteger(call, 'batchSize', opts.batchSize, 2, 65536); // CCC needs 2 examples per batch
   checkInteger(call, 'epochs', opts.epochs, 1, 1_000_000);
-  checkInteger(call, 'evalEvery', opts.evalEvery, 0);
+  checkInteger(call, 'evalEvery', opts.evalEvery, 0, 1 << 30);
   checkInteger(call, 'numLayers', opts.numLayers, 0, 1024);
   checkInteger(call, 'seed', opts.seed, 0);
   checkThreads(call, opts.threads);
