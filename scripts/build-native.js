@@ -5,6 +5,8 @@
 // - Installed as a dependency (no .git): the addon only, progress lines on stderr instead of
 //   compiler output, and afterwards the build tree (~450 MB, mostly a precompiled header) is
 //   removed, keeping build/Release/ser_torch.node.
+// --addon-only: build just the addon target (scripts/prebuild.js), not the C++ tests.
+// --rebuild: configure and build from scratch.
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -34,6 +36,7 @@ function cmakeJsArgs(torchDir) {
     `--CDSER_BUILD_TESTS=${dev ? 'ON' : 'OFF'}`];
   const ninja = spawnSync('ninja', ['--version'], { stdio: 'ignore' }).status === 0;
   if (ninja) args.push('--generator', 'Ninja');
+  if (process.argv.includes('--addon-only')) args.push('--target', 'ser_torch');
   return args;
 }
 

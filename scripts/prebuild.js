@@ -1,7 +1,7 @@
 'use strict';
 // Makes prebuilds/<platform>-<arch>/ser-torch.<libc>.node for the release tarball, named by
-// prebuildify (--napi --tag-libc --strip), from the addon build-native.js builds (incremental:
-// seconds when it is up to date). prebuildify moves the file it finds in <cwd>/build/Release, so
+// prebuildify (--napi --tag-libc --strip), from the addon build-native.js builds (the addon
+// target only, incremental: seconds when it is up to date). prebuildify moves the file it finds in <cwd>/build/Release, so
 // it runs in a staging folder: the shared build/ is neither rebuilt from scratch nor emptied.
 // --no-build: package build/Release/ser_torch.node as it is (the caller has just built it).
 const { spawnSync } = require('child_process');
@@ -19,7 +19,7 @@ function fail(msg) {
 }
 
 if (!process.argv.includes('--no-build')) {
-  const b = spawnSync(process.execPath, [path.join(__dirname, 'build-native.js')], { cwd: root, stdio: 'inherit' });
+  const b = spawnSync(process.execPath, [path.join(__dirname, 'build-native.js'), '--addon-only'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) fail('the native build failed');
 }
 if (!fs.existsSync(addon)) fail(`${addon} is missing: run npm run build:native first`);
