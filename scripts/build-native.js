@@ -25,6 +25,20 @@ function say(line) {
   process.stderr.write(`ser-torch: ${line}\n`);
 }
 
+// npm (without --foreground-scripts) shows an install script's output only when it fails: the
+// start line and the outcome also go to the terminal, when there is one, so a long build is not silent.
+function announce(line) {
+  say(line);
+  if (process.stderr.isTTY) return;
+  try {
+    const tty = fs.openSync('/dev/tty', 'w');
+    fs.writeSync(tty, `ser-torch: ${line}\n`);
+    fs.closeSync(tty);
+  } catch {
+    // no terminal (CI, a service): stderr only
+  }
+}
+
 function minutes(ms) {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
@@ -61,8 +75,8 @@ function runAsDependency(args) {
   const log = path.join(os.tmpdir(), `ser-torch-build-${process.pid}.log`);
   const logFd = fs.openSync(log, 'w');
   const started = Date.now();
-  say(`building the native addon from source (addon only). This takes ${EXPECTED}; ` +
-    `npm shows this output only with --foreground-scripts. Log: ${log}`);
+  announce(`building the native addon from source (addon only). This takes ${EXPECTED}; ` +
+    `progress: npm install --foreground-scripts. Log: ${log}`);
   let step = '';
   let partial = '';
   const onData = (buf) => {
@@ -85,12 +99,13 @@ function runAsDependency(args) {
     const took = minutes(Date.now() - started);
     if (code !== 0 || !fs.existsSync(addon)) {
       const tail = fs.readFileSync(log, 'utf8').split('\n').slice(-40).join('\n');
-      say(`source build FAILED after ${took}. Last lines of the log:\n${tail}\nFull log: ${log}`);
+      announce(`source build FAILED after ${took}; the log's end follows.`);
+      say(`last lines of the log:\n${tail}\nFull log: ${log}`);
       process.exit(code || 1);
     }
     cleanBuildTree();
     fs.rmSync(log, { force: true });
-    say(`built build/Release/ser_torch.node in ${took}; build tree removed`);
+    announce(`built build/Release/ser_torch.node in ${took}; build tree removed`);
   });
 }
 
