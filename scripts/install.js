@@ -12,13 +12,14 @@ function say(line) {
   process.stderr.write(`ser-torch: ${line}\n`);
 }
 
-/** null when an addon (build/Release or a prebuild) loads, else why not. */
-function loadProblem() {
+/** { file } when an addon (build/Release or a prebuild) loads, else { problem }: why not. */
+function tryLoad() {
   try {
-    require('node-gyp-build')(root);
-    return null;
+    const file = require('node-gyp-build').path(root);
+    require(file);
+    return { file: path.relative(root, file) };
   } catch (e) {
-    return String(e && e.message ? e.message : e).trim();
+    return { problem: String(e && e.message ? e.message : e).trim() };
   }
 }
 
@@ -33,9 +34,9 @@ function hint(problem) {
 if (process.env.SER_TORCH_BUILD_FROM_SOURCE) {
   say('SER_TORCH_BUILD_FROM_SOURCE is set: building from source');
 } else {
-  const problem = loadProblem();
-  if (problem === null) {
-    say('using the prebuilt addon');
+  const { file, problem } = tryLoad();
+  if (file) {
+    say(`using the ${file.startsWith('prebuilds') ? 'prebuilt' : 'already built'} addon ${file}`);
     process.exit(0);
   }
   say(`the prebuilt addon does not load here: ${problem}`);
