@@ -22,12 +22,16 @@ const options = {
 const cliArgs = (outDir: string) => ['train', '--model', options.model, '--train', options.train, '--dev', options.dev,
   '--out', outDir, '--batch-size', '2', '--epochs', '12', '--max-clip-seconds', '0', '--json'];
 
-/** The folder a resume takes: last, or the leftover of a kill between write_checkpoint's renames. */
-function resumePoint(outDir: string): string | undefined {
-  const leftovers = fs.readdirSync(outDir).filter((f) => f.startsWith('.last.old-')).map((f) => path.join(outDir, f));
-  return [path.join(outDir, 'last'), ...leftovers].find((d) => fs.existsSync(path.join(d, 'trainer_state.json')));
-}
 const savedStep = (dir: string): number => JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')).step;
+
+/** The folder a resume takes: last, or the furthest leftover of a kill between two renames. */
+function resumePoint(outDir: string): string | undefined {
+  const last = path.join(outDir, 'last');
+  if (fs.existsSync(path.join(last, 'trainer_state.json'))) return last;
+  const leftovers = fs.readdirSync(outDir).filter((f) => f.startsWith('.last.old-')).map((f) => path.join(outDir, f))
+    .filter((d) => fs.existsSync(path.join(d, 'trainer_state.json')));
+  return leftovers.sort((a, b) => savedStep(b) - savedStep(a))[0];
+}
 
 type Trigger = { afterMs: number } | { on: (e: TrainEvent) => boolean };
 

@@ -1,7 +1,6 @@
-// Batch planning: every example once per epoch, batches of similar length, deterministic for
-// (seed, epoch), the padding share, and micro-batches under a padded-audio cap.
-// (The tail of a plan whose last batch holds a single example is not pinned here: the lead is
-// changing how the trainer handles it.)
+// Batch planning: every example once per epoch, batches of similar length, at least two examples
+// per training batch (CCC), deterministic for (seed, epoch), the padding share, and micro-batches
+// under a padded-audio cap.
 #include <algorithm>
 #include <set>
 #include <vector>
@@ -58,7 +57,7 @@ TEST_CASE("batch plan: max_clip_seconds caps lengths for sorting and padding") {
 TEST_CASE("batch plan: a training epoch uses every example once, in ceil(n / batch) batches") {
   for (size_t n : {2u, 8u, 50u, 333u, 1000u}) {
     for (size_t bs : {2u, 4u, 32u}) {
-      if (n % bs == 1) continue;  // a single-example tail: see the note at the top
+      if (n % bs == 1) continue;  // a single-example tail: next test
       auto plan = plan_batches(lengths(n), static_cast<int>(bs), 7, 3, true, 0);
       CHECK(is_partition(plan.batches, n));
       CHECK(plan.batches.size() == (n + bs - 1) / bs);
@@ -66,6 +65,25 @@ TEST_CASE("batch plan: a training epoch uses every example once, in ceil(n / bat
       CHECK(plan.padding_share >= 0 && plan.padding_share < 1);
     }
   }
+}
+
+TEST_CASE("batch plan: a training batch never holds a single example (it joins another batch)") {
+  for (auto [n, bs] : {std::pair<size_t, int>{9, 4}, {33, 32}, {3, 2}, {65, 16}}) {
+    for (int epoch = 0; epoch < 3; ++epoch) {
+      auto plan = plan_batches(lengths(n), bs, 1, epoch, true, 0);
+      CHECK(is_partition(plan.batches, n));
+      CHECK(plan.batches.size() == n / static_cast<size_t>(bs));  // counted steps = steps trained
+      size_t larger = 0;
+      for (const auto& b : plan.batches) {
+        CHECK(b.size() >= 2);
+        larger += b.size() == static_cast<size_t>(bs) + 1;
+      }
+      CHECK(larger == 1);
+    }
+  }
+  // Evaluation needs no CCC per batch: a last batch of one stays as it is.
+  auto eval = plan_batches(lengths(9), 4, 1, 0, false, 0);
+  CHECK(eval.batches.size() == 3 && eval.batches.back().size() == 1);
 }
 
 TEST_CASE("batch plan: shuffled plans depend on seed and epoch only") {

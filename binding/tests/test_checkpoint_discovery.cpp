@@ -69,6 +69,8 @@ TEST_CASE("checkpoint discovery: temporaries, unfinished folders and other names
   OutDir out;
   out.folder(".last.tmp-17", true);   // whole but never swapped in: the kill hit before the renames
   out.folder(".last.old-18", false);  // unfinished
+  out.folder(".last.old-21", false);
+  std::ofstream(out.at(".last.old-21") + "/trainer_state.json") << "{ damaged";  // unreadable: not taken
   out.folder("last", false);
   out.folder(".best.old-19", true);   // another checkpoint's leftover
   out.folder("last.old-20", true);    // not a leftover name
@@ -121,10 +123,11 @@ TEST_CASE("loop state: trainer_state.json read back; a damaged one is ERR_CHECKP
   CHECK_THROWS_CODE(ser::train::read_loop_state(out.at("nowhere")), ser::ErrorCode::Checkpoint);
 }
 
-// Two leftovers: run A is killed between the renames (.last.old-A); run B resumes from it, writes
-// `last` (A's leftover stays: it is only cleaned at the next start) and is killed between the
-// renames of its next checkpoint (.last.old-B, newer). A resume must take B's, whatever the
-// directory order; both name orders are tried.
+// Run A is killed between the renames (.last.old-A); run B resumes from it, writes `last` (A's
+// leftover stays: it is only cleaned at the next start, and only while `last` exists) and is killed
+// between the renames of its next checkpoint (.last.old-B, newer). The resume must take B's: the
+// first leftover the directory lists loses B's progress. Both name orders are tried, so an
+// order-dependent choice fails one of them.
 TEST_CASE("checkpoint discovery: of two .last.old- leftovers, the newer (higher step) is taken") {
   for (bool newer_first : {true, false}) {
     OutDir out;
