@@ -143,6 +143,8 @@ export interface NativeAddon {
   setThreads(n: number): number;
   /** onEvent gets event_to_js's objects (train_job.cpp) on the main thread. */
   train(options: NativeTrainOptions, onEvent: (event: TrainEvent) => void): NativeTrainHandle;
+  /** Aborts and joins this environment's training threads (each saves outDir/last first). */
+  stopTraining(): void;
   /** ManifestWorker::Result in dataset_bindings.cpp; labels mapped to [0, 1] by range. */
   readManifest(path: string, range: [number, number]): Promise<Manifest>;
   synthesizeCorpus(options: NativeCorpusOptions): Promise<{ train: string; dev: string; test: string }>;
@@ -166,12 +168,18 @@ export function packageRoot(): string {
 export function nativeAddon(): NativeAddon {
   if (addon) return addon;
   // Idle OpenMP workers that spin steal the cores that OpenBLAS's own pool needs (measured 2x
-  // slower here). Users who set these themselves keep their values.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // slower here). Users who set these themselves keep their values; SER_TORCH_PROCESS_TUNING=0
+  // leaves the process alone (also malloc and the allocator: binding/core/runtime/threads.h).
+  if (process.env.SER_TORCH_PROCESS_TUNING !== '0') process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   const root = packageRoot();
   try {
     const load = require('node-gyp-build') as (dir: string) => unknown;
     addon = load(root) as NativeAddon;
+    // A training thread must not run libtorch while the process exits (oneDNN's static
+    // destructors then crash it): 'exit' comes first for process.exit(), an uncaught exception
+    // and a normal end; in a worker, for the worker's exit.
+    const loaded = addon;
+    process.on('exit', () => loaded.stopTraining());
   } catch (cause) {
     throw new AddonError(
       `the native addon could not be loaded (${String((cause as Error).message).replace(/\s+/g, ' ').trim()}). ` +

@@ -5,7 +5,7 @@
 
 namespace ser {
 
-enum class ErrorCode { Config, Checkpoint, Audio, Input, Device, Libtorch, Aborted, Io, NoHead };
+enum class ErrorCode { Config, Checkpoint, Audio, Input, Device, Libtorch, Aborted, Io, NoHead, Diverged, Busy };
 
 // Stable string codes shared with the TypeScript error classes.
 inline const char* error_code_name(ErrorCode c) {
@@ -18,6 +18,8 @@ inline const char* error_code_name(ErrorCode c) {
     case ErrorCode::Aborted: return "ERR_ABORTED";
     case ErrorCode::Io: return "ERR_IO";
     case ErrorCode::NoHead: return "ERR_NO_HEAD";
+    case ErrorCode::Diverged: return "ERR_DIVERGED";  // training: non-finite loss, gradient or weights
+    case ErrorCode::Busy: return "ERR_BUSY";          // training: outDir is used by another run
     case ErrorCode::Libtorch: break;
   }
   return "ERR_LIBTORCH";

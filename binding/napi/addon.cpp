@@ -1,13 +1,17 @@
 // Module entry: loadModel, runtimeInfo, setThreads, and the ModelHandle class.
+#include <cmath>
+
 #include <napi.h>
 
 #include "api/ser_model.h"
 #include "convert.h"
 #include "dataset_bindings.h"
+#include "errors.h"
 #include "feature_bindings.h"
 #include "model_handle.h"
 #include "runtime/threads.h"
 #include "train_job.h"
+#include "training_threads.h"
 
 namespace ser_napi {
 namespace {
@@ -17,7 +21,14 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  ser::runtime::set_thread_count(info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0);
+  Napi::Value n = info[0];
+  if (!n.IsUndefined() && (!n.IsNumber() || !std::isfinite(n.As<Napi::Number>().DoubleValue()) ||
+                           n.As<Napi::Number>().DoubleValue() != std::floor(n.As<Napi::Number>().DoubleValue()) ||
+                           n.As<Napi::Number>().DoubleValue() < 0 ||
+                           n.As<Napi::Number>().DoubleValue() > ser::runtime::kMaxThreads))
+    throw make_error(info.Env(), "ERR_INPUT",
+                     "setThreads(n): n must be an integer in [0, " + std::to_string(ser::runtime::kMaxThreads) + "] (0: all cores)");
+  ser::runtime::set_thread_count(n.IsUndefined() ? 0 : n.As<Napi::Number>().Int32Value());
   return Napi::Number::New(info.Env(), ser::runtime::thread_count());
 }
 
@@ -30,6 +41,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo, "runtimeInfo"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("train", Napi::Function::New(env, StartTraining, "train"));
+  exports.Set("stopTraining", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    stop_training_threads(info.Env());
+    return info.Env().Undefined();
+  }, "stopTraining"));
   exports.Set("readManifest", Napi::Function::New(env, ReadManifest, "readManifest"));
   exports.Set("synthesizeCorpus", Napi::Function::New(env, SynthesizeCorpus, "synthesizeCorpus"));
   exports.Set("createModel", Napi::Function::New(env, CreateModel, "createModel"));

@@ -1,6 +1,8 @@
 #include "convert.h"
 
 #include "errors.h"
+#include "option_reader.h"
+#include "runtime/threads.h"
 
 namespace ser_napi {
 namespace {
@@ -42,17 +44,12 @@ std::vector<ser::AudioInput> to_audio_inputs(const Napi::Value& value) {
 }
 
 ser::ModelOptions to_model_options(const Napi::Value& value) {
+  OptionReader r(value, "loadModel");
   ser::ModelOptions o;
-  if (!value.IsObject()) return o;
-  auto obj = value.As<Napi::Object>();
-  if (obj.Get("device").IsString()) o.device = obj.Get("device").As<Napi::String>().Utf8Value();
-  if (obj.Get("threads").IsNumber()) o.threads = obj.Get("threads").As<Napi::Number>().Int32Value();
-  if (obj.Get("numLayers").IsNumber()) o.num_layers = obj.Get("numLayers").As<Napi::Number>().Int32Value();
-  Napi::Value precision = obj.Get("precision");  // undefined: the default, as for every option
-  if (!precision.IsUndefined()) {
-    if (!precision.IsString()) input_error(value.Env(), "precision must be \"fp32\", \"bf16\", \"int8\" or \"auto\"");
-    o.precision = precision.As<Napi::String>().Utf8Value();
-  }
+  o.device = r.text("device", o.device);
+  o.threads = static_cast<int>(r.integer("threads", o.threads, 0, ser::runtime::kMaxThreads));
+  o.num_layers = static_cast<int>(r.integer("numLayers", o.num_layers, 0, 100000));
+  o.precision = r.text("precision", o.precision);  // the core names the allowed values
   return o;
 }
 

@@ -51,10 +51,13 @@ class SaveWorker : public PromiseWorker {
   std::string dir_;
 };
 
-Napi::FunctionReference& constructor() {
-  static Napi::FunctionReference ref;
-  return ref;
-}
+// The class's constructor, per environment: a process-wide static would hold the first
+// environment's function and break the addon in a worker thread (or after that worker exits).
+struct AddonInstance {
+  Napi::FunctionReference model_handle;
+};
+
+Napi::FunctionReference& constructor(Napi::Env env) { return env.GetInstanceData<AddonInstance>()->model_handle; }
 
 }  // namespace
 
@@ -62,13 +65,14 @@ Napi::Function ModelHandle::Define(Napi::Env env) {
   Napi::Function fn = DefineClass(env, "ModelHandle",
                                   {InstanceMethod("describe", &ModelHandle::Describe), InstanceMethod("run", &ModelHandle::Run),
                                    InstanceMethod("save", &ModelHandle::Save), InstanceMethod("dispose", &ModelHandle::Dispose)});
-  constructor() = Napi::Persistent(fn);
-  constructor().SuppressDestruct();
+  auto* instance = new AddonInstance();
+  instance->model_handle = Napi::Persistent(fn);
+  env.SetInstanceData(instance);  // deleted with the environment
   return fn;
 }
 
 Napi::Object ModelHandle::Wrap(Napi::Env env, std::shared_ptr<ser::SerModel> model) {
-  Napi::Object obj = constructor().New({});
+  Napi::Object obj = constructor(env).New({});
   Unwrap(obj)->model_ = std::move(model);
   return obj;
 }

@@ -2,19 +2,25 @@
 
 #include <atomic>
 #include <memory>
-#include <thread>
+#include <cmath>
+#include <limits>
 
 #include "error.h"
 #include "errors.h"
+#include "option_reader.h"
+#include "runtime/threads.h"
+#include "training_threads.h"
 #include "train/trainer.h"
 
 namespace ser_napi {
 namespace {
 
 struct JobState {
-  std::atomic<bool> abort{false};
+  std::shared_ptr<std::atomic<bool>> abort = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> silenced = std::make_shared<std::atomic<bool>>(false);  // the environment left
   Napi::ThreadSafeFunction tsfn;
   Napi::Promise::Deferred deferred;
+  uint64_t thread_id = 0;
   explicit JobState(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
 };
 
@@ -26,54 +32,56 @@ struct Message {
   std::string error_code, error_message;
 };
 
-double number(const Napi::Object& o, const char* key, double fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
-}
-std::string text(const Napi::Object& o, const char* key, const std::string& fallback = "") {
-  Napi::Value v = o.Get(key);
-  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
-}
-bool flag(const Napi::Object& o, const char* key, bool fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
-}
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1: larger seeds lose bits in JS
 
-ser::train::TrainOptions to_train_options(const Napi::Object& o) {
+ser::train::TrainOptions to_train_options(const Napi::Value& value) {
+  OptionReader r(value, "train");
   ser::train::TrainOptions t;
-  t.architecture = text(o, "architecture");
-  t.model_dir = text(o, "model");
-  t.train_manifest = text(o, "train");
-  t.dev_manifest = text(o, "dev");
-  t.out_dir = text(o, "outDir");
-  if (o.Get("labelRange").IsArray()) {
-    auto r = o.Get("labelRange").As<Napi::Array>();
-    t.label_range.min = r.Get(0u).As<Napi::Number>().DoubleValue();
-    t.label_range.max = r.Get(1u).As<Napi::Number>().DoubleValue();
+  t.architecture = r.text("architecture", "");
+  t.model_dir = r.text("model", "");
+  t.train_manifest = r.text("train", "");
+  t.dev_manifest = r.text("dev", "");
+  t.out_dir = r.text("outDir", "");
+  if (r.has("labelRange")) {
+    Napi::Value v = r.raw("labelRange");
+    auto bad = [&] { r.fail("labelRange", "must be [min, max] with finite min < max"); };
+    if (!v.IsArray() || v.As<Napi::Array>().Length() != 2) bad();
+    auto a = v.As<Napi::Array>();
+    if (!a.Get(0u).IsNumber() || !a.Get(1u).IsNumber()) bad();
+    t.label_range.min = a.Get(0u).As<Napi::Number>().DoubleValue();
+    t.label_range.max = a.Get(1u).As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(t.label_range.min) || !std::isfinite(t.label_range.max) || !(t.label_range.min < t.label_range.max)) bad();
   }
-  t.optimizer = text(o, "optimizer", t.optimizer);
-  t.lr = number(o, "lr", t.lr);
-  t.momentum = number(o, "momentum", t.momentum);
-  t.weight_decay = number(o, "weightDecay", t.weight_decay);
-  t.lr_schedule = text(o, "lrSchedule", t.lr_schedule);
-  t.grad_clip = number(o, "gradClip", t.grad_clip);
-  t.batch_size = static_cast<int>(number(o, "batchSize", t.batch_size));
-  t.epochs = static_cast<int>(number(o, "epochs", t.epochs));
-  t.max_batch_seconds = number(o, "maxBatchSeconds", t.max_batch_seconds);
-  t.max_clip_seconds = number(o, "maxClipSeconds", t.max_clip_seconds);
-  t.freeze_feature_encoder = flag(o, "freezeFeatureEncoder", t.freeze_feature_encoder);
-  t.num_layers = static_cast<int>(number(o, "numLayers", t.num_layers));
-  t.device = text(o, "device", t.device);
-  t.bf16 = flag(o, "bf16", t.bf16);
-  t.precision = text(o, "precision", t.precision);
-  t.seed = static_cast<uint64_t>(number(o, "seed", 0));
-  t.eval_every = static_cast<int>(number(o, "evalEvery", t.eval_every));
-  t.resume = flag(o, "resume", t.resume);
-  t.threads = static_cast<int>(number(o, "threads", t.threads));
-  t.cache_mb = number(o, "cacheMb", t.cache_mb);
-  t.dropout = number(o, "dropout", t.dropout);
-  t.layerdrop = number(o, "layerdrop", t.layerdrop);
-  t.mask_time_prob = number(o, "maskTimeProb", t.mask_time_prob);
+  const double inf = std::numeric_limits<double>::infinity();
+  t.optimizer = r.text("optimizer", t.optimizer);
+  t.lr = r.number("lr", t.lr, 0, inf);
+  t.momentum = r.number("momentum", t.momentum, 0, 1);
+  t.weight_decay = r.number("weightDecay", t.weight_decay, 0, inf);
+  t.lr_schedule = r.text("lrSchedule", t.lr_schedule);
+  t.grad_clip = r.number("gradClip", t.grad_clip, 0, inf);
+  t.batch_size = static_cast<int>(r.integer("batchSize", t.batch_size, 2, 65536));
+  t.epochs = static_cast<int>(r.integer("epochs", t.epochs, 1, 1000000));
+  t.max_batch_seconds = r.number("maxBatchSeconds", t.max_batch_seconds, 0, inf);
+  t.max_clip_seconds = r.number("maxClipSeconds", t.max_clip_seconds, 0, inf);
+  t.freeze_feature_encoder = r.flag("freezeFeatureEncoder", t.freeze_feature_encoder);
+  t.num_layers = static_cast<int>(r.integer("numLayers", t.num_layers, 0, 100000));
+  t.device = r.text("device", t.device);
+  t.bf16 = r.flag("bf16", t.bf16);
+  t.precision = r.text("precision", t.precision);
+  t.seed = static_cast<uint64_t>(r.integer("seed", 0, 0, static_cast<int64_t>(kMaxSafeInteger)));
+  t.eval_every = static_cast<int>(r.integer("evalEvery", t.eval_every, 0, 1 << 30));
+  t.resume = r.flag("resume", t.resume);
+  t.threads = static_cast<int>(r.integer("threads", t.threads, 0, ser::runtime::kMaxThreads));
+  t.cache_mb = r.number("cacheMb", t.cache_mb, 0, 1 << 24);
+  // -1 (or left out) keeps config.json's value.
+  auto regularisation = [&](const char* key, double fallback) {
+    const double v = r.number(key, fallback, -1, 1);
+    if (v < 0 && v != -1) r.fail(key, "must be in [0, 1] (or -1 to keep config.json's value)");
+    return v;
+  };
+  t.dropout = regularisation("dropout", t.dropout);
+  t.layerdrop = regularisation("layerdrop", t.layerdrop);
+  t.mask_time_prob = regularisation("maskTimeProb", t.mask_time_prob);
   return t;
 }
 
@@ -129,6 +137,7 @@ void deliver(Napi::Env env, Napi::Function on_event, Message* msg, std::shared_p
   if (env == nullptr) return;
   Napi::HandleScope scope(env);
   if (msg->final) {
+    finish_training_thread(job->thread_id);
     if (msg->error_code.empty()) job->deferred.Resolve(result_to_js(env, msg->result));
     else job->deferred.Reject(make_error(env, msg->error_code, msg->error_message).Value());
     return;
@@ -145,35 +154,44 @@ void deliver(Napi::Env env, Napi::Function on_event, Message* msg, std::shared_p
 
 Napi::Value StartTraining(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsObject() || !info[1].IsFunction()) throw make_error(env, "ERR_INPUT", "train(options, onEvent)");
-  auto options = to_train_options(info[0].As<Napi::Object>());
+  if (!info[1].IsFunction()) throw make_error(env, "ERR_INPUT", "train(options, onEvent): onEvent must be a function");
+  auto options = to_train_options(info[0]);  // every option checked before anything starts
   auto job = std::make_shared<JobState>(env);
   job->tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ser-torch-train", 0, 1);
 
-  std::thread([job, options] {
+  job->thread_id = start_training_thread(env, job->abort, job->silenced, [job, options] {
+    // The queue is unbounded: a call never blocks. Once the process exits nothing is sent.
     auto send = [&](Message* m) {
-      job->tsfn.BlockingCall(m, [job](Napi::Env env, Napi::Function fn, Message* msg) { deliver(env, fn, msg, job); });
+      if (job->silenced->load() || training_threads_exiting()) {
+        delete m;
+        return;
+      }
+      if (job->tsfn.BlockingCall(m, [job](Napi::Env env, Napi::Function fn, Message* msg) { deliver(env, fn, msg, job); }) != napi_ok)
+        delete m;  // the environment is closing
     };
     auto* final = new Message();
     final->final = true;
     try {
       final->result = ser::train::run_training(
-          options, [&](const ser::train::TrainEvent& e) { send(new Message{false, e, {}, "", ""}); }, job->abort);
+          options, [&](const ser::train::TrainEvent& e) { send(new Message{false, e, {}, "", ""}); }, *job->abort);
     } catch (const ser::Error& e) {
       final->error_code = ser::error_code_name(e.code());
       final->error_message = e.what();
     } catch (const std::exception& e) {
       final->error_code = "ERR_LIBTORCH";
       final->error_message = e.what();
+    } catch (...) {
+      final->error_code = "ERR_LIBTORCH";
+      final->error_message = "training failed with an unknown native exception";
     }
     send(final);
-    job->tsfn.Release();
-  }).detach();
+    if (!job->silenced->load() && !training_threads_exiting()) job->tsfn.Release();
+  });
 
   auto handle = Napi::Object::New(env);
   handle.Set("promise", job->deferred.Promise());
   handle.Set("abort", Napi::Function::New(env, [job](const Napi::CallbackInfo& cb) {
-    job->abort = true;
+    job->abort->store(true);
     return cb.Env().Undefined();
   }));
   return handle;

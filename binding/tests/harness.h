@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+// Before our macros: libtorch's logging header (glog) defines CHECK too, and must not redefine ours.
+#include <c10/util/Logging.h>
+
 namespace ser_test {
 
 struct TestCase {
@@ -42,6 +45,9 @@ struct Failure : std::runtime_error {
   static ser_test::Registrar SER_CONCAT(ser_test_reg_, __LINE__)(name, SER_CONCAT(ser_test_fn_, __LINE__)); \
   static void SER_CONCAT(ser_test_fn_, __LINE__)()
 
+// glog (through libtorch's headers) defines CHECK and CHECK_NEAR too: ours win in the tests.
+#undef CHECK
+#undef CHECK_NEAR
 #define CHECK(cond)                                                                   \
   do {                                                                                \
     if (!(cond)) {                                                                    \

@@ -276,14 +276,22 @@ TEST_CASE("safetensors: offsets outside the data, reversed or overlapping") {
                    "mid": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})",
                floats({1, 2, 3, 4}));
   CHECK(contains(m, "'long' and 'mid' overlap"));
-  // The same tensors laid end to end are fine, holes included.
+  // The tensors must tile the data exactly: a hole, or bytes left at the end, is refused.
+  m = st_error(dir,
+               R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                   "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})",
+               floats({1, 2, 3}));
+  CHECK(contains(m, "bytes 4..8 of the data belong to no tensor"));
+  m = st_error(dir, R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", floats({1, 2}));
+  CHECK(contains(m, "cover 4 bytes of data, the file holds 8"));
+  // Laid end to end, an empty tensor anywhere, they load.
   const std::string p = dir.file("ok.safetensors");
   write_bytes(p, safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
                                         "e": {"dtype": "F32", "shape": [0], "data_offsets": [4, 4]},
-                                        "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})",
+                                        "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
                                    floats({1, 2, 3})));
   auto out = ser::io::read_safetensors(p);
-  CHECK(is(out["a"], {1}, {1}) && is(out["e"], {0}, {}) && is(out["b"], {1}, {3}));
+  CHECK(is(out["a"], {1}, {1}) && is(out["e"], {0}, {}) && is(out["b"], {2}, {2, 3}));
 }
 
 TEST_CASE("safetensors: byte size must match shape and dtype; shapes must be sane") {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <system_error>
 
+#include "audio/header_rules.h"
 #include "error.h"
 
 namespace ser::audio {
@@ -59,12 +60,11 @@ struct SndfileCloser {
 }  // namespace
 
 DecodedAudio decode_file(const std::string& path) {
+  require_regular_file(path);
   SF_INFO info{};
   std::unique_ptr<SNDFILE, SndfileCloser> file(sf_open(path.c_str(), SFM_READ, &info));
   if (!file) throw_open_error(path);
-  if (info.samplerate <= 0 || info.channels <= 0)
-    throw audio_error(path, "invalid audio header (sample rate " + std::to_string(info.samplerate) + ", " +
-                                std::to_string(info.channels) + " channels)");
+  check_header(path, info.samplerate, info.channels);
   check_truncated(file.get(), path);
 
   DecodedAudio out;

@@ -2,16 +2,18 @@
 
 #include <sndfile.h>
 
+#include "audio/header_rules.h"
 #include "error.h"
 
 namespace ser::audio {
 
 AudioProbe probe_file(const std::string& path) {
+  require_regular_file(path);
   SF_INFO info{};
   SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
   if (!f) throw Error(ErrorCode::Audio, path + ": cannot read audio: " + sf_strerror(nullptr));
   sf_close(f);
-  if (info.samplerate <= 0 || info.channels <= 0) throw Error(ErrorCode::Audio, path + ": invalid audio header");
+  check_header(path, info.samplerate, info.channels);
   AudioProbe p;
   p.sample_rate = info.samplerate;
   p.channels = info.channels;

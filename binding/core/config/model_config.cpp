@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/json_file.h"
+#include "config/untrusted_json.h"
 #include "error.h"
 
 namespace ser {
@@ -48,18 +49,36 @@ void get_int_list(const json& j, const char* key, std::vector<int64_t>& out, con
   }
 }
 
+constexpr int64_t kMaxConfigSize = 16384;
+
 const std::vector<std::string> kActivations{"gelu", "gelu_new", "relu", "swish", "silu", "tanh"};
 
 void validate(const ModelConfig& c, const std::string& src) {
-  auto positive = [&](int64_t v, const char* name) {
-    if (v <= 0) bad(src, std::string("'") + name + "' must be positive, got " + std::to_string(v));
+  // Sizes are bounded before anything is built: a 1 KB config claiming 1e9 layers allocated
+  // gigabytes before failing. The bounds are far above any published wav2vec2 / HuBERT model
+  // (XLS-R 2B: 48 layers, 1920 wide, 7680 intermediate).
+  auto in_range = [&](int64_t v, int64_t max, const char* name) {
+    if (v <= 0 || v > max)
+      bad(src, std::string("'") + name + "' must lie in 1.." + std::to_string(max) + ", got " + std::to_string(v));
   };
-  positive(c.hidden_size, "hidden_size");
-  positive(c.num_hidden_layers, "num_hidden_layers");
-  positive(c.num_attention_heads, "num_attention_heads");
-  positive(c.intermediate_size, "intermediate_size");
-  positive(c.num_conv_pos_embeddings, "num_conv_pos_embeddings");
+  auto positive = [&](int64_t v, const char* name) { in_range(v, kMaxConfigSize, name); };
+  in_range(c.hidden_size, 16384, "hidden_size");
+  in_range(c.num_hidden_layers, 512, "num_hidden_layers");
+  in_range(c.num_attention_heads, 1024, "num_attention_heads");
+  in_range(c.intermediate_size, 65536, "intermediate_size");
+  in_range(c.num_conv_pos_embeddings, 4096, "num_conv_pos_embeddings");
   positive(c.num_conv_pos_embedding_groups, "num_conv_pos_embedding_groups");
+  if (c.conv_dim.size() > 64) bad(src, "'conv_dim' lists more than 64 layers");
+  for (size_t i = 0; i < c.conv_dim.size() && i < c.conv_kernel.size() && i < c.conv_stride.size(); ++i) {
+    in_range(c.conv_dim[i], 16384, "conv_dim");
+    in_range(c.conv_kernel[i], 4096, "conv_kernel");
+    in_range(c.conv_stride[i], 4096, "conv_stride");
+  }
+  // Whole-model size: 4 G parameters (16 GB in float32) is beyond what this package serves.
+  const double layer = 4.0 * c.hidden_size * c.hidden_size + 2.0 * c.hidden_size * c.intermediate_size;
+  if (layer * c.num_hidden_layers > 4e9)
+    bad(src, "the transformer would hold " + std::to_string(static_cast<long long>(layer * c.num_hidden_layers / 1e6)) +
+                 " M parameters (more than 4000 M): hidden_size, intermediate_size and num_hidden_layers together are too large");
   if (c.hidden_size % c.num_attention_heads != 0)
     bad(src, "hidden_size " + std::to_string(c.hidden_size) + " is not divisible by num_attention_heads " +
                  std::to_string(c.num_attention_heads));
@@ -69,11 +88,6 @@ void validate(const ModelConfig& c, const std::string& src) {
   if (c.conv_dim.size() != c.conv_kernel.size() || c.conv_dim.size() != c.conv_stride.size())
     bad(src, "conv_dim, conv_kernel and conv_stride have different lengths (" + std::to_string(c.conv_dim.size()) +
                  ", " + std::to_string(c.conv_kernel.size()) + ", " + std::to_string(c.conv_stride.size()) + ")");
-  for (size_t i = 0; i < c.conv_dim.size(); ++i) {
-    positive(c.conv_dim[i], "conv_dim");
-    positive(c.conv_kernel[i], "conv_kernel");
-    positive(c.conv_stride[i], "conv_stride");
-  }
   if (c.feat_extract_norm != "group" && c.feat_extract_norm != "layer")
     bad(src, "'feat_extract_norm' must be \"group\" or \"layer\", got \"" + c.feat_extract_norm + "\"");
   for (const auto* act : {&c.hidden_act, &c.feat_extract_activation})
@@ -107,12 +121,7 @@ void read_labels(const json& j, ModelConfig& c, const std::string& src) {
 }
 
 json parse_object(const std::string& text, const std::string& src) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    bad(src, std::string("invalid JSON: ") + e.what());
-  }
+  json j = parse_untrusted_json(text, [&](const std::string& m) { bad(src, m); });
   if (!j.is_object()) bad(src, "expected a JSON object");
   return j;
 }

@@ -3,18 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include "config/json_file.h"
+#include "config/untrusted_json.h"
 #include "error.h"
 
 namespace ser {
 
 PreprocessorConfig parse_preprocessor_config(const std::string& text, const std::string& src,
                                              const PreprocessorConfig& defaults) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::Config, src + ": invalid JSON: " + e.what());
-  }
+  nlohmann::json j = parse_untrusted_json(text, [&](const std::string& m) { throw Error(ErrorCode::Config, src + ": " + m); });
   if (!j.is_object()) throw Error(ErrorCode::Config, src + ": expected a JSON object");
   PreprocessorConfig c = defaults;
   auto type_error = [&](const char* key, const char* type) {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/untrusted_json.h"
 #include "error.h"
 
 namespace ser::io {
@@ -49,23 +50,13 @@ bool is_non_negative_int(const json& v) {
 // nlohmann keeps the last of two equal keys; the parse callback sees every key, so a
 // duplicate (two tensors under one name) is caught instead of silently dropped.
 json parse_json(const std::string& path, const std::string& text) {
-  std::vector<std::set<std::string>> keys;  // one set per open object
-  std::string duplicate;
-  auto cb = [&](int, json::parse_event_t ev, json& parsed) {
-    if (ev == json::parse_event_t::object_start) keys.emplace_back();
-    if (ev == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
-    if (ev == json::parse_event_t::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second &&
-        duplicate.empty())
-      duplicate = parsed.get<std::string>();
-    return true;
-  };
-  json j;
-  try {
-    j = json::parse(text, cb);
-  } catch (const json::exception& e) {
-    bad(path, std::string("header is not valid JSON: ") + e.what());
-  }
-  if (!duplicate.empty()) bad(path, "header names '" + duplicate + "' twice");
+  json j = parse_untrusted_json(
+            text,
+      [&](const std::string& m) {
+        const std::string invalid = "invalid JSON: ";
+        bad(path, "header is not valid JSON: " + (m.rfind(invalid, 0) == 0 ? m.substr(invalid.size()) : m));
+      },
+      {/*refuse_duplicate_keys=*/true});
   if (!j.is_object()) bad(path, "header is not a JSON object");
   return j;
 }
@@ -111,17 +102,26 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   return e;
 }
 
-// Two tensors sharing bytes is either corruption or an attack; empty tensors occupy nothing.
-void check_overlaps(const std::string& path, std::vector<Entry> entries) {
+// The tensors must tile the data buffer exactly, as the safetensors format requires: two tensors
+// sharing bytes is corruption or an attack; a gap, or bytes left over at the end, means the header
+// length or the offsets are off (one byte short loaded before and predicted NaN). Empty tensors
+// occupy nothing.
+void check_coverage(const std::string& path, std::vector<Entry> entries, uint64_t buffer_size) {
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
-  uint64_t reach = 0;  // furthest end seen so far, with the tensor that reaches it
+  uint64_t reach = 0;  // where the tensors so far end, with the tensor that ends there
   const Entry* owner = nullptr;
   for (const auto& e : entries) {
     if (e.begin == e.end) continue;
-    if (owner && e.begin < reach)
+    if (e.begin < reach)
       bad(path, "tensors '" + owner->name + "' and '" + e.name + "' overlap at byte offset " + std::to_string(e.begin));
-    if (e.end > reach) reach = e.end, owner = &e;
+    if (e.begin > reach)
+      bad(path, "bytes " + std::to_string(reach) + ".." + std::to_string(e.begin) + " of the data belong to no tensor (" +
+                    (owner ? "after '" + owner->name + "'" : std::string("at the start")) + "): offsets or header length are off");
+    reach = e.end, owner = &e;
   }
+  if (reach != buffer_size)
+    bad(path, "the tensors cover " + std::to_string(reach) + " bytes of data, the file holds " + std::to_string(buffer_size) +
+                  " after the header: offsets or header length are off");
 }
 
 std::vector<Entry> parse_header(const std::string& path, const std::string& text, uint64_t buffer_size) {
@@ -133,7 +133,7 @@ std::vector<Entry> parse_header(const std::string& path, const std::string& text
     else
       entries.push_back(parse_entry(path, it.key(), it.value(), buffer_size));
   }
-  check_overlaps(path, entries);
+  check_coverage(path, entries, buffer_size);
   return entries;
 }
 

@@ -1,6 +1,9 @@
 #include "runtime/threads.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <string>
 #include <mutex>
 #include <thread>
 
@@ -26,7 +29,7 @@ int available_cores() {
   return hw > 0 ? static_cast<int>(hw) : 1;
 }
 
-void set_thread_count(int n) { g_threads = n > 0 ? n : available_cores(); }
+void set_thread_count(int n) { g_threads = n > 0 ? std::min(n, kMaxThreads) : available_cores(); }
 
 int thread_count() {
   int n = g_threads.load();
@@ -38,9 +41,15 @@ void apply_threads() {
   if (at::get_num_threads() != n) at::set_num_threads(n);
 }
 
+bool process_tuning_enabled() {
+  const char* v = std::getenv("SER_TORCH_PROCESS_TUNING");
+  return !(v && std::string(v) == "0");
+}
+
 void tune_process() {
   static std::once_flag once;
   std::call_once(once, [] {
+    if (!process_tuning_enabled()) return;
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_TOP_PAD, 64 << 20);

@@ -30,6 +30,13 @@ BatchPlan plan_batches(const std::vector<double>& seconds, int batch_size, uint6
   }
   for (size_t start = 0; start < n; start += bs)
     plan.batches.emplace_back(order.begin() + start, order.begin() + std::min(n, start + bs));
+  // Training: CCC needs two examples, so a trailing batch of one joins the batch before it
+  // (same pool, similar length) instead of being skipped while still counted as a step.
+  if (shuffle && plan.batches.size() >= 2 && plan.batches.back().size() == 1) {
+    const size_t last = plan.batches.back()[0];
+    plan.batches.pop_back();
+    plan.batches.back().push_back(last);
+  }
   if (shuffle) std::shuffle(plan.batches.begin(), plan.batches.end(), rng);
   double used = 0, padded = 0;
   for (const auto& b : plan.batches) {

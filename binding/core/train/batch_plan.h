@@ -13,7 +13,8 @@ struct BatchPlan {
 
 // seconds: clip lengths (capped at max_clip_seconds when > 0). shuffle=false (evaluation): sorted
 // by length, fixed order. shuffle=true: random pools of 16 batches, sorted inside a pool, cut
-// into batches, batch order shuffled.
+// into batches, batch order shuffled; every training batch holds at least 2 examples when
+// there are 2 (a last batch of one joins the one before it, which then holds batch_size + 1).
 BatchPlan plan_batches(const std::vector<double>& seconds, int batch_size, uint64_t seed, int epoch, bool shuffle,
                        double max_clip_seconds);
 

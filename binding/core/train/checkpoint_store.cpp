@@ -7,6 +7,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 #include <torch/serialize.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "config/json_file.h"
@@ -25,7 +27,7 @@ std::string tmp_name(const std::string& out_dir, const std::string& name, const 
 
 void write_checkpoint(const std::string& out_dir, const std::string& name, models::SerNetwork& model,
                       const ModelConfig& config, const PreprocessorConfig& pre, const LoopState& state,
-                      torch::optim::Optimizer* optimizer) {
+                      torch::optim::Optimizer* optimizer, c10::Device device) {
   const fs::path final_dir = fs::path(out_dir) / name;
   const fs::path tmp = tmp_name(out_dir, name, "tmp"), old = tmp_name(out_dir, name, "old");
   std::error_code ec;
@@ -42,19 +44,28 @@ void write_checkpoint(const std::string& out_dir, const std::string& name, model
     j["best_ccc"] = state.best_ccc;
     j["dimensions"] = state.dimensions;
     j["seed"] = state.seed;
+    if (state.batch_size > 0) j["batch_size"] = state.batch_size;
     write_text_file_atomic((tmp / "trainer_state.json").string(), j.dump(2));
     if (optimizer) {
       torch::serialize::OutputArchive archive;
       optimizer->save(archive);
       archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
+      // Dropout on a GPU draws from the device's generator: without it a resume is not exact.
+      if (!device.is_cpu()) archive.write("rng_device", at::globalContext().defaultGenerator(device).get_state());
       archive.save_to((tmp / "optimizer.pt").string());
     }
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;
   }
-  // Swap: final -> old, tmp -> final, drop old. A crash between the renames leaves `old`,
-  // which find_checkpoint() takes.
+  // Swap in one step where the file system can (renameat2 RENAME_EXCHANGE): `final` is never
+  // missing. Elsewhere: final -> old, tmp -> final, drop old; a crash between the renames leaves
+  // `old`, which find_checkpoint() takes.
+  if (fs::exists(final_dir) &&
+      ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove_all(tmp, ec);  // now the previous checkpoint
+    return;
+  }
   fs::remove_all(old, ec);
   if (fs::exists(final_dir)) fs::rename(final_dir, old);
   fs::rename(tmp, final_dir);
@@ -79,12 +90,22 @@ void remove_stale_temporaries(const std::string& out_dir) {
 std::string find_checkpoint(const std::string& out_dir, const std::string& name) {
   const fs::path final_dir = fs::path(out_dir) / name;
   if (fs::exists(final_dir / "trainer_state.json")) return final_dir.string();
+  // Leftovers of crashes between two renames: the furthest one is where the run stood (an
+  // older run's leftover may still lie beside it; it is only cleaned at the next start).
   std::error_code ec;
+  std::string best;
+  int64_t best_step = -1;
   for (auto& e : fs::directory_iterator(out_dir, ec)) {
     const std::string f = e.path().filename().string();
-    if (f.rfind("." + name + ".old-", 0) == 0 && fs::exists(e.path() / "trainer_state.json")) return e.path().string();
+    if (f.rfind("." + name + ".old-", 0) != 0 || !fs::exists(e.path() / "trainer_state.json")) continue;
+    try {
+      const int64_t step = read_loop_state(e.path().string()).step;
+      if (step > best_step) best_step = step, best = e.path().string();
+    } catch (const Error&) {
+      // unreadable state: not a checkpoint to resume from
+    }
   }
-  return "";
+  return best;
 }
 
 LoopState read_loop_state(const std::string& dir) {
@@ -100,19 +121,24 @@ LoopState read_loop_state(const std::string& dir) {
     s.best_ccc = j.at("best_ccc").get<std::vector<double>>();
     s.dimensions = j.at("dimensions").get<std::vector<std::string>>();
     s.seed = j.at("seed").get<uint64_t>();
+    if (j.contains("batch_size")) s.batch_size = j.at("batch_size").get<int>();
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::Checkpoint, path + ": " + e.what());
   }
 }
 
-void read_optimizer_state(const std::string& dir, torch::optim::Optimizer& optimizer) {
+void read_optimizer_state(const std::string& dir, torch::optim::Optimizer& optimizer, c10::Device device) {
   torch::serialize::InputArchive archive;
   archive.load_from(dir + "/optimizer.pt");
   optimizer.load(archive);
   at::Tensor rng;
   if (archive.try_read("rng_cpu", rng)) {
     at::Generator gen = at::detail::getDefaultCPUGenerator();
+    gen.set_state(rng);
+  }
+  if (!device.is_cpu() && archive.try_read("rng_device", rng)) {
+    at::Generator gen = at::globalContext().defaultGenerator(device);
     gen.set_state(rng);
   }
 }

@@ -20,13 +20,14 @@ struct LoopState {
   std::vector<double> best_ccc;
   std::vector<std::string> dimensions;
   uint64_t seed = 0;
+  int batch_size = 0;        // 0: not recorded (checkpoints written before it was)
 };
 
 // Writes <out>/<name> atomically: model files, trainer_state.json, and (when given) optimizer.pt
-// with the optimiser state and the RNG state.
+// with the optimiser state and the RNG states (CPU, and the training device's when it has one).
 void write_checkpoint(const std::string& out_dir, const std::string& name, models::SerNetwork& model,
                       const ModelConfig& config, const PreprocessorConfig& pre, const LoopState& state,
-                      torch::optim::Optimizer* optimizer);
+                      torch::optim::Optimizer* optimizer, c10::Device device = c10::kCPU);
 
 // Removes temporary folders that a killed run left behind (never a finished checkpoint).
 void remove_stale_temporaries(const std::string& out_dir);
@@ -34,6 +35,7 @@ void remove_stale_temporaries(const std::string& out_dir);
 // The folder to resume from (<out>/last, or what a crash mid-swap left); empty when none.
 std::string find_checkpoint(const std::string& out_dir, const std::string& name);
 LoopState read_loop_state(const std::string& checkpoint_dir);
-void read_optimizer_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer);
+void read_optimizer_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer,
+                          c10::Device device = c10::kCPU);
 
 }  // namespace ser::train

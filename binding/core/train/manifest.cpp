@@ -4,11 +4,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "audio/audio_probe.h"
+#include "config/untrusted_json.h"
 #include "error.h"
 
 namespace ser::train {
@@ -20,7 +22,7 @@ const std::vector<std::string> kPathColumns{"file", "path", "audio", "filename"}
 
 [[noreturn]] void bad(const std::string& where, const std::string& what) { throw Error(ErrorCode::Input, where + ": " + what); }
 
-// One CSV record (RFC 4180 quotes; no newlines inside fields).
+// One CSV record (RFC 4180 quotes; a quoted field may hold line breaks).
 std::vector<std::string> split_csv(const std::string& line, const std::string& where) {
   std::vector<std::string> out;
   std::string cur;
@@ -67,6 +69,7 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
   for (const auto& col : kPathColumns)
     if (row.count(col) && !row.at(col).empty()) ex.path = row.at(col);
   if (ex.path.empty()) bad(where, "no audio path (column file, path or audio)");
+  if (ex.path.find('\0') != std::string::npos) bad(where, "the audio path contains a NUL character");
   fs::path p(ex.path);
   if (p.is_relative()) p = base / p;
   ex.path = p.lexically_normal().string();
@@ -81,7 +84,8 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
     }
     double v = parse_number(it->second, where, d);
     if (v < range.min || v > range.max)
-      bad(where, d + " " + it->second + " lies outside labelRange [" + std::to_string(range.min) + ", " + std::to_string(range.max) + "]");
+      bad(where, d + " " + it->second + " lies outside labelRange [" + std::to_string(range.min) + ", " + std::to_string(range.max) +
+                     "]; set labelRange (CLI: --label-range) to the scale the labels use, e.g. [1, 5]");
     ex.labels.push_back((v - range.min) / (range.max - range.min));
   }
   if (row.count("speaker")) ex.speaker = row.at("speaker");
@@ -112,21 +116,46 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
   m.source = path;
   const fs::path base = fs::path(path).parent_path();
   const bool jsonl = path.size() >= 6 && (path.substr(path.size() - 6) == ".jsonl" || path.substr(path.size() - 5) == ".json");
+  // Lines end in \n, \r\n or a lone \r (old Mac exports); a UTF-8 BOM (Excel) is not part of the header.
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  // One record: a line, or in CSV several when a quoted field holds line breaks (RFC 4180).
+  // `first_line` is where the record starts, for messages; `lines` counts the lines consumed.
+  size_t pos = 0;
+  int lines = 0, first_line = 0;
+  auto next_line = [&](std::string& out) {
+    if (pos >= text.size()) return false;
+    out.clear();
+    first_line = lines + 1;
+    bool quoted = false;
+    while (pos < text.size()) {
+      const char c = text[pos];
+      if (c == '"' && !jsonl) quoted = !quoted;  // a doubled quote toggles twice: no net change
+      if ((c == '\r' || c == '\n') && !quoted) break;
+      if (c == '\r' || c == '\n') {
+        ++lines;
+        if (c == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') ++pos;
+        out += '\n';
+        ++pos;
+        continue;
+      }
+      out += c;
+      ++pos;
+    }
+    ++lines;
+    if (pos < text.size()) pos += (text[pos] == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') ? 2 : 1;
+    return true;
+  };
   std::string line;
   int n = 0;
   std::vector<std::string> header;
-  while (std::getline(in, line)) {
-    ++n;
+  while (next_line(line)) {
+    n = first_line;
     const std::string where = path + ":" + std::to_string(n);
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     Row row;
     if (jsonl) {
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::exception& e) {
-        bad(where, std::string("invalid JSON: ") + e.what());
-      }
+      nlohmann::json j = parse_untrusted_json(line, [&](const std::string& m) { bad(where, m); }, {/*refuse_duplicate_keys=*/true});
       if (!j.is_object()) bad(where, "expected a JSON object");
       for (auto it = j.begin(); it != j.end(); ++it)
         row[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
@@ -140,6 +169,9 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
       auto fields = split_csv(line, where);
       if (header.empty()) {
         header = fields;
+        for (size_t i = 0; i < header.size(); ++i)
+          if (!header[i].empty() && std::find(header.begin(), header.begin() + i, header[i]) != header.begin() + i)
+            bad(where, "column '" + header[i] + "' appears twice");
         m.dimensions = dims_in(header);
         if (m.dimensions.empty() && require_labels) bad(where, "header has no arousal, dominance or valence column");
         continue;

@@ -1,0 +1,42 @@
+// The addon in worker threads: each environment has its own class constructor, so a model made
+// in a worker works there, after the main thread loaded the addon and after another worker left.
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+
+import { loadModel } from '../lib';
+import { modelsDir } from './helpers/fixtures';
+
+const modelDir = path.join(modelsDir, 'w2v2_preln_layer_head');
+const dist = path.join(__dirname, '..', 'dist', 'lib');
+
+function predictInWorker(): Promise<number[]> {
+  const code = `
+    const { parentPort, workerData } = require('worker_threads');
+    const { loadModel } = require(workerData.dist);
+    (async () => {
+      const model = await loadModel(workerData.modelDir);
+      const samples = new Float32Array(16000).map((_, i) => Math.sin(i / 10));
+      const [p] = await model.predict([{ samples, sampleRate: 16000 }]);
+      await model.dispose();
+      parentPort.postMessage(Object.values(p));
+    })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
+  `;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: { dist, modelDir } });
+    w.once('message', (m) => (Array.isArray(m) ? resolve(m) : reject(new Error(m.error))));
+    w.once('error', reject);
+  });
+}
+
+test('a model loads and predicts in worker threads, one after another, beside the main thread', async () => {
+  const main = await loadModel(modelDir);
+  const samples = new Float32Array(16000).map((_, i) => Math.sin(i / 10));
+  const want = Object.values((await main.predict([{ samples, sampleRate: 16000 }]))[0]);
+  const first = await predictInWorker();
+  const second = await predictInWorker(); // after the first worker's environment is gone
+  for (const got of [first, second]) {
+    expect(got).toHaveLength(want.length);
+    got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+  }
+  main.dispose();
+});
