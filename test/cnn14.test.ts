@@ -112,14 +112,17 @@ describe('logMel()', () => {
     expect(f.frames).toBe(1 + Math.floor(inputs[1].length / 320));
     const [g] = await logMel({ samples: inputs[1], sampleRate: 32000 }); // resampled to 16 kHz: half the frames
     expect(g.frames).toBe(1 + Math.floor(inputs[1].length / 2 / 160));
-    for (const bad of [
-      () => logMel(new Float32Array(100), { inputSampleRate: 16000 }),
-      () => logMel(Float32Array.from([0, NaN, ...new Float32Array(1000)]), { inputSampleRate: 16000 }),
-      () => logMel(inputs[0], { fMax: 9000 }),
-      () => logMel(inputs[0], { nFft: 1.5 }),
-      () => logMel(inputs[0], { nFft: 1e8 }),
-    ]) {
-      expect(await rejection(bad())).toBeInstanceOf(InputError);
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => logMel(new Float32Array(100), { inputSampleRate: 16000 }), /too short for the log-Mel: 100 samples/],
+      [() => logMel(Float32Array.from([0, NaN, ...new Float32Array(1000)]), { inputSampleRate: 16000 }), /sample 1 is NaN/],
+      [() => logMel(inputs[0], { fMax: 9000 }), /f_max <= sample_rate \/ 2/],
+      [() => logMel(inputs[0], { nFft: 1.5 }), /nFft.*1\.5/],
+      [() => logMel(inputs[0], { nFft: 1e8 }), /nFft.*100000000/],
+    ];
+    for (const [bad, message] of cases) {
+      const err = await rejection(bad());
+      expect(err).toBeInstanceOf(InputError);
+      expect(err.message).toMatch(message);
     }
   });
 });
@@ -192,11 +195,13 @@ describe('training CNN14', () => {
       dev: corpus.dev, outDir: tmp('bad'), labelRange: 'msp-podcast', epochs: 1,
     }));
     expect(err).toBeInstanceOf(CheckpointError);
+    expect(err.message).toMatch(/non_tensor\.bin: .*not a tensor/);
   }, 300_000);
 
   test('bad architecture names and wav2vec2-only options are InputErrors', async () => {
     const err = await rejection(train({ architecture: 'vgg' as 'cnn14', train: corpus.train, dev: corpus.dev, outDir: tmp('x') }));
     expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toMatch(/architecture.*vgg/);
     const drop = await rejection(train({ architecture: 'cnn14', model: tinyDir, train: corpus.train, dev: corpus.dev,
       outDir: tmp('y'), labelRange: 'msp-podcast', dropout: 0 }));
     expect(drop).toBeInstanceOf(InputError);
