@@ -116,13 +116,15 @@ test('kill -9 during training, then resume: exact continuation, whole checkpoint
   expect(result.steps).toBe(TOTAL_STEPS);
   expect(result.epochs).toBe(12);
 
-  // Optimiser state, RNG and loop position restored: the weights are those of the unkilled run.
+  // Optimiser state, RNG and loop position restored: the weights are those of the unkilled run
+  // (bit for bit here; 1e-6 leaves room for another thread count in this process than in the
+  // CLI's, while a run with another shuffling (seed 1) ends 2e-3 away).
   const got = readSafetensors(path.join(result.lastDir, 'model.safetensors'));
   const want = readSafetensors(path.join(reference.lastDir, 'model.safetensors'));
   expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
   let worst = 0;
   for (const [name, w] of want) worst = Math.max(worst, maxAbsDiff(got.get(name)!.data, w.data));
-  expect(worst).toBe(0);
+  expect(worst).toBeLessThan(1e-6);
   const model = await loadModel(result.bestDir);
   expect(model.labels).toEqual(['arousal', 'dominance', 'valence']);
   model.dispose();
