@@ -147,7 +147,12 @@ test('an AbortSignal stops at a step boundary; resume finishes the run', async (
   expect(first.steps).toBeLessThan(40);
   const state = JSON.parse(fs.readFileSync(path.join(outDir, 'last', 'trainer_state.json'), 'utf8'));
   expect(state.step).toBe(first.steps);
-  const resumed = await train({ ...opts, resume: true });
+  const events: TrainEvent[] = [];
+  const resumed = await train({ ...opts, resume: true, onEvent: (e) => events.push(e) });
+  // It continued from the saved step (not from 0): the steps it ran are exactly the missing ones.
+  expect(events[0]).toMatchObject({ type: 'start', step: first.steps });
+  expect(events.filter((e) => e.type === 'step').map((e) => e.step))
+    .toEqual(Array.from({ length: 40 - first.steps }, (_, k) => first.steps + 1 + k));
   expect(resumed.aborted).toBe(false);
   expect(resumed.steps).toBe(40);
   expect(resumed.epochs).toBe(20);
