@@ -99,16 +99,16 @@ test('the addon checks every option\'s type: no silent default', async () => {
   }
 });
 
-// A child process (running the built package, dist/) that trains and leaves while training runs, by `how`.
+// A child process (lib/ from source, as in the test process) that trains and leaves while training runs, by `how`.
 function exitWhileTraining(how: 'exit' | 'throw') {
   const outDir = tmp(`exit-${how}`);
   const script = `
-    const { train } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'lib'))});
+    const { train } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
     const run = train({ ...${JSON.stringify(oneStep)}, outDir: ${JSON.stringify(outDir)}, batchSize: 2, epochs: 1000,
       onEvent: (e) => { if (e.type === 'step' && e.step === 2) ${how === 'exit' ? 'process.exit(3)' : "setImmediate(() => { throw new Error('boom'); })"}; } });
     run.catch(() => {});
   `;
-  const r = spawnSync(process.execPath, ['-e', script], {
+  const r = spawnSync(process.execPath, ['-r', path.join(__dirname, 'helpers', 'ts-register.js'), '-e', script], {
     encoding: 'utf8', timeout: 90_000,
   });
   return { ...r, outDir };

@@ -7,12 +7,15 @@ import { loadModel } from '../lib';
 import { modelsDir } from './helpers/fixtures';
 
 const modelDir = path.join(modelsDir, 'w2v2_preln_layer_head');
-const dist = path.join(__dirname, '..', 'dist', 'lib');
+// The worker runs lib/ from source, as the test process does.
+const lib = path.join(__dirname, '..', 'lib', 'index.ts');
+const tsRegister = path.join(__dirname, 'helpers', 'ts-register.js');
 
 function predictInWorker(): Promise<number[]> {
   const code = `
     const { parentPort, workerData } = require('worker_threads');
-    const { loadModel } = require(workerData.dist);
+    require(workerData.tsRegister);
+    const { loadModel } = require(workerData.lib);
     (async () => {
       const model = await loadModel(workerData.modelDir);
       const samples = new Float32Array(16000).map((_, i) => Math.sin(i / 10));
@@ -22,7 +25,7 @@ function predictInWorker(): Promise<number[]> {
     })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
   `;
   return new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { dist, modelDir } });
+    const w = new Worker(code, { eval: true, workerData: { lib, tsRegister, modelDir } });
     w.once('message', (m) => (Array.isArray(m) ? resolve(m) : reject(new Error(m.error))));
     w.once('error', reject);
   });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -60,6 +61,13 @@ double parse_number(const std::string& text, const std::string& where, const std
   bad(where, column + " \"" + text + "\" is not a finite number");
 }
 
+// 1, 0.5, -3 rather than std::to_string's 1.000000.
+std::string compact(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 // The fields of one row as strings, by column name.
 using Row = std::map<std::string, std::string>;
 
@@ -84,7 +92,7 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
     }
     double v = parse_number(it->second, where, d);
     if (v < range.min || v > range.max)
-      bad(where, d + " " + it->second + " lies outside labelRange [" + std::to_string(range.min) + ", " + std::to_string(range.max) +
+      bad(where, d + " " + it->second + " lies outside labelRange [" + compact(range.min) + ", " + compact(range.max) +
                      "]; set labelRange (CLI: --label-range) to the scale the labels use, e.g. [1, 5]");
     ex.labels.push_back((v - range.min) / (range.max - range.min));
   }
