@@ -5,7 +5,10 @@ import { InputError, native } from './errors';
 import { type LabelRange, resolveLabelRange } from './label-range';
 import { type Dimension, loadModel, loadOptions, type LoadOptions, type Prediction, SerModel } from './model';
 import { nativeAddon } from './native';
+import type { Manifest, ManifestRow } from './types';
 import { checkInteger, checkString, optionsObject } from './validate';
+
+export type { Manifest, ManifestRow } from './types';
 
 export interface EvaluateOptions extends LoadOptions {
   labelRange?: LabelRange;
@@ -28,26 +31,6 @@ export interface EvaluationReport {
   bySpeaker: Record<string, Scores>;
   /** Keyed by the model's labels. */
   predictions: Prediction<string>[];
-}
-
-/** One manifest row, as the addon reads it (binding/core/train/manifest.cpp). */
-export interface ManifestRow {
-  /** The audio file, resolved against the manifest's folder. */
-  path: string;
-  /** The row's labels mapped from labelRange to [0, 1]; a dimension left empty is absent. */
-  labels: Partial<Record<Dimension, number>>;
-  /** '' when the manifest has no such column. */
-  speaker: string;
-  gender: string;
-  split: string;
-  /** Duration of the audio file. */
-  seconds: number;
-}
-
-export interface Manifest {
-  /** The label columns the manifest has, in the order arousal, dominance, valence. */
-  dimensions: Dimension[];
-  rows: ManifestRow[];
 }
 
 /** Reads a CSV or JSONL manifest (every row and file is checked); labels are mapped to [0, 1]. */
@@ -87,8 +70,8 @@ export async function evaluate(model: SerModel<string> | string, data: string, o
   loadOptions(call, opts); // checked before the manifest is read, not only when a path is loaded
   checkInteger(call, 'batchSize', opts.batchSize, 1, 65536);
   checkInteger(call, 'minSpeakerSamples', opts.minSpeakerSamples, 1);
-  resolveLabelRange(opts.labelRange, call);
-  const { dimensions, rows } = await readManifest(data, opts.labelRange);
+  const range = resolveLabelRange(opts.labelRange, call);
+  const { dimensions, rows } = await readManifest(data, range);
   const owned = typeof model === 'string' ? await loadModel(model, opts) : null;
   const m: SerModel<string> = owned ?? (model as SerModel<string>);
   try {

@@ -22,11 +22,13 @@ export function resolveLabelRange(range: LabelRange | undefined, call = 'labelRa
   return [range[0], range[1]];
 }
 
-/** The CLI's --label-range: "min,max" or a preset name. */
+/**
+ * The CLI's --label-range: "min,max" or a preset name. Only split here; resolveLabelRange (which
+ * train / evaluate / readManifest call) is the one place that checks a range, so "1,x" or "7,1"
+ * get the same InputError from the CLI as from the API.
+ */
 export function parseLabelRange(text: string): LabelRange {
-  if (/^\s*-?[\d.]+\s*,\s*-?[\d.]+\s*$/.test(text)) {
-    const [min, max] = text.split(',').map(Number);
-    return [min, max];
-  }
-  return text as LabelRange;
+  if (!text.includes(',')) return text as LabelRange; // a preset name (or an unknown one: refused there)
+  // "1,2,3" or "1,x" pass through as they are: resolveLabelRange refuses them by the range rules.
+  return text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part))) as [number, number];
 }

@@ -3,9 +3,12 @@
 import * as fs from 'fs';
 
 import { type AudioInputs, toNativeInputs } from './audio-input';
-import { DisposedError, InputError, native } from './errors';
+import { DisposedError, native } from './errors';
 import { type NativeDescription, type NativeLoadOptions, type NativeModelHandle, nativeAddon } from './native';
+import type { Dimension } from './types';
 import { checkDevice, checkInteger, checkNumber, checkOneOf, checkString, checkThreads, optionsObject } from './validate';
+
+export type { Dimension, PerDimension } from './types';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
@@ -37,11 +40,6 @@ export interface RunOptions {
   /** Inputs per forward pass (sorted by length, padded, masked); default 8. */
   batchSize?: number;
 }
-
-/** The emotion dimensions of the paper (and of audEERING's models and ser-torch's heads). */
-export type Dimension = 'arousal' | 'dominance' | 'valence';
-/** A value per dimension, for the dimensions a manifest or model has. */
-export type PerDimension = Partial<Record<Dimension, number>>;
 
 /**
  * One prediction, keyed by the model's labels (config.json `id2label`; `model.labels` lists them).
@@ -147,8 +145,9 @@ export class SerModel<L extends string = Dimension> implements AsyncDisposable {
     return this.#handle === null;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
     this.dispose();
+    return Promise.resolve();
   }
 }
 

@@ -4,8 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { AddonError } from './errors';
-import type { Manifest } from './evaluate';
-import type { TrainEvent, TrainResult } from './train';
+import type { Manifest, TrainEvent, TrainResult } from './types';
 
 export interface NativeDescription {
   modelType: string;
@@ -173,6 +172,8 @@ export function nativeAddon(): NativeAddon {
   if (process.env.SER_TORCH_PROCESS_TUNING !== '0') process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   const root = packageRoot();
   try {
+    // Required here, not imported, so that a missing or broken install becomes the AddonError below.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see the line above
     const load = require('node-gyp-build') as (dir: string) => unknown;
     addon = load(root) as NativeAddon;
     // A training thread must not run libtorch while the process exits (oneDNN's static

@@ -6,8 +6,9 @@ import * as path from 'path';
 
 import { AbortError, InputError, native } from './errors';
 import { type LabelRange, resolveLabelRange } from './label-range';
-import type { Device, PerDimension } from './model';
+import type { Device } from './model';
 import { type NativeTrainOptions, nativeAddon } from './native';
+import type { TrainEvent, TrainResult } from './types';
 import {
   checkBoolean,
   checkDevice,
@@ -20,6 +21,8 @@ import {
   checkThreads,
   describeValue,
 } from './validate';
+
+export type { DevScores, TrainEvent, TrainResult } from './types';
 
 export interface TrainOptions {
   /**
@@ -83,47 +86,6 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
-/** Dev-set scores after an epoch or an evalEvery step; best: the best so far (saved to outDir/best). */
-export interface DevScores {
-  epoch: number;
-  step: number;
-  devCcc: PerDimension;
-  devCccMean: number;
-  best: boolean;
-}
-
-export type TrainEvent =
-  | { type: 'start'; epoch: number; step: number; totalSteps: number; precision: 'fp32' | 'bf16'; precisionReason: string }
-  /** e.g. bf16 on hardware that emulates it (slower than fp32); also in info().warnings */
-  | { type: 'warning'; epoch: number; step: number; message: string }
-  | {
-      type: 'step';
-      epoch: number;
-      step: number;
-      totalSteps: number;
-      loss: number;
-      lr: number;
-      samplesPerSecond: number;
-      audioSecondsPerSecond: number;
-      /** share of the samples the model saw that were padding */
-      paddingShare: number;
-    }
-  /** 'epoch': the end of an epoch; 'eval': every evalEvery steps */
-  | ({ type: 'epoch' } & DevScores)
-  | ({ type: 'eval' } & DevScores)
-  | { type: 'checkpoint'; epoch: number; step: number; kind: 'best' | 'last'; path: string };
-
-export interface TrainResult {
-  bestDir: string;
-  lastDir: string;
-  bestDevCcc: PerDimension;
-  bestDevCccMean: number | null;
-  steps: number;
-  epochs: number;
-  /** true when the AbortSignal stopped it (outDir/last holds where it stopped) */
-  aborted: boolean;
-}
-
 /** The paper's CNN14 recipe; options the caller sets win. */
 export const CNN14_RECIPE = { optimizer: 'sgd', lr: 0.01, momentum: 0.9, batchSize: 64, epochs: 60 } as const;
 
@@ -178,7 +140,7 @@ async function trainsCnn14(opts: TrainOptions): Promise<boolean> {
   if (!dir) return false;
   try {
     if ((await fsp.stat(dir)).isFile()) return true; // a PANNs checkpoint
-    const config = JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8'));
+    const config = JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8')) as { model_type?: unknown } | null;
     return typeof config?.model_type === 'string' && /^cnn14(_16k)?$/i.test(config.model_type);
   } catch {
     return false; // the native side names what is wrong with the folder

@@ -90,10 +90,9 @@ export function checkThreads(call: string, v: unknown): void {
 /** An AbortSignal from this realm or another (jest's vm context): duck-typed on what train() uses. */
 export function checkSignal(call: string, v: unknown): void {
   if (v === undefined) return;
-  const s = v as Partial<AbortSignal> | null;
+  const s: Partial<AbortSignal> | null = typeof v === 'object' ? v : null;
   const ok =
     s !== null &&
-    typeof s === 'object' &&
     typeof s.aborted === 'boolean' &&
     typeof s.addEventListener === 'function' &&
     typeof s.removeEventListener === 'function' &&

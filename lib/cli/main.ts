@@ -7,11 +7,11 @@ import { Command } from 'commander';
 
 import { runDemo } from '../demo';
 import { evaluate } from '../evaluate';
-import { parseLabelRange } from '../label-range';
+import { type LabelRange, parseLabelRange } from '../label-range';
 import { loadModel, type Device, type Precision } from '../model';
 import { packageRoot } from '../native';
 import { info } from '../runtime';
-import { train } from '../train';
+import { train, type TrainOptions } from '../train';
 import { errorLine } from './error-line';
 import { progressPrinter } from './progress';
 
@@ -20,7 +20,40 @@ function packageVersion(): string {
   return String(pkg.version);
 }
 
-const labelRangeArg = parseLabelRange;
+// What commander hands each action (its option names, camel-cased; values as parsed below).
+interface TrainCliOptions {
+  model?: string;
+  architecture?: TrainOptions['architecture'];
+  train: string;
+  dev: string;
+  out: string;
+  labelRange?: LabelRange;
+  optimizer?: TrainOptions['optimizer'];
+  lr?: number;
+  batchSize?: number;
+  epochs?: number;
+  maxBatchSeconds?: number;
+  maxClipSeconds?: number;
+  numLayers?: number;
+  unfreezeCnn?: boolean;
+  device: Device;
+  precision?: TrainOptions['precision'];
+  seed?: number;
+  resume?: boolean;
+  json?: boolean;
+}
+
+interface EvaluateCliOptions {
+  labelRange?: LabelRange;
+  device: Device;
+  precision: Precision;
+}
+
+interface DemoCliOptions {
+  out?: string;
+  quick?: boolean;
+  precision: 'fp32' | 'bf16' | 'auto';
+}
 
 const program = new Command();
 program
@@ -76,7 +109,7 @@ program
   .requiredOption('--train <manifest>', 'training manifest (CSV or JSONL)')
   .requiredOption('--dev <manifest>', 'development manifest')
   .requiredOption('--out <dir>', 'output folder (best/ and last/ checkpoints)')
-  .option('--label-range <range>', 'min,max or a preset (msp-podcast, iemocap, mosi)', labelRangeArg)
+  .option('--label-range <range>', 'min,max or a preset (msp-podcast, iemocap, mosi)', parseLabelRange)
   .option('--optimizer <name>', 'adam or sgd (default: adam; sgd for cnn14)')
   .option('--lr <lr>', 'learning rate', Number)
   .option('--batch-size <n>', 'batch size', Number)
@@ -90,7 +123,7 @@ program
   .option('--seed <n>', 'random seed', Number)
   .option('--resume', 'continue from <out>/last')
   .option('--json', 'events as JSON lines on stdout')
-  .action(async (o) => {
+  .action(async (o: TrainCliOptions) => {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     const result = await train({
@@ -109,10 +142,10 @@ program
   .description('CCC per dimension of a model on a manifest, with per-gender scores')
   .argument('<model>', 'model folder')
   .argument('<manifest>', 'manifest with labels')
-  .option('--label-range <range>', 'min,max or a preset', labelRangeArg)
+  .option('--label-range <range>', 'min,max or a preset', parseLabelRange)
   .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
   .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
-  .action(async (dir: string, manifest: string, o) => {
+  .action(async (dir: string, manifest: string, o: EvaluateCliOptions) => {
     const { predictions, ...report } = await evaluate(dir, manifest, { labelRange: o.labelRange, device: o.device, precision: o.precision });
     console.log(JSON.stringify({ ...report, predictions: predictions.length }, null, 2));
   });
@@ -123,7 +156,7 @@ program
   .option('--out <dir>', 'where to write the corpus and the model (default: a temporary folder)')
   .option('--quick', 'smaller and shorter (the test suite\'s version)')
   .option('--precision <p>', 'fp32, bf16 or auto: training and the test scoring', 'fp32')
-  .action(async (o) => {
+  .action(async (o: DemoCliOptions) => {
     const report = await runDemo({
       outDir: o.out, quick: o.quick, precision: o.precision, onEvent: progressPrinter(),
       onStage: (s) => console.error(`ser-torch demo: ${s}`),
@@ -141,7 +174,7 @@ program
     const { file, planted, predicted } = report.example;
     console.log(`\n${file}`);
     for (const d of report.test.dimensions) {
-      console.log(`  ${d.padEnd(10)} planted ${planted[d].toFixed(3)}  predicted ${predicted[d].toFixed(3)}`);
+      console.log(`  ${d.padEnd(10)} planted ${planted[d]?.toFixed(3) ?? '-'}  predicted ${predicted[d].toFixed(3)}`);
     }
     console.log(`\ndone in ${report.seconds.toFixed(0)} s`);
   });

@@ -17,7 +17,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (e
     } else if (e.type === 'start' && e.precision !== 'fp32') {
       stream.write(`precision ${e.precision} (${e.precisionReason})\n`);
     } else if (e.type === 'epoch' || e.type === 'eval') {
-      const scores = Object.entries(e.devCcc).map(([k, v]) => `${k} ${(v as number).toFixed(3)}`).join(', ');
+      const scores = Object.entries(e.devCcc).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
       stream.write(`${tty ? '\n' : ''}${e.type} ${e.epoch + 1}: dev CCC ${scores} (mean ${e.devCccMean.toFixed(3)})${e.best ? ' best' : ''}\n`);
     }
   };
