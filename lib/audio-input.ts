@@ -36,6 +36,13 @@ function toNative(item: unknown, index: number, defaultRate: number): NativeInpu
 }
 
 
+/**
+ * Inputs per call. Far above any useful batch (the model splits calls into batches itself), and
+ * low enough that a lying length (`new Array(2 ** 32 - 1)`) is refused at once instead of
+ * blocking the event loop for a minute and then exhausting memory.
+ */
+export const MAX_INPUTS_PER_CALL = 1_000_000;
+
 /** Returns the inputs as a list and whether the caller passed a single item. */
 export function toNativeInputs(input: AudioInputs, sampleRate: number | undefined, modelRate: number): NativeInput[] {
   if (sampleRate !== undefined && !(typeof sampleRate === 'number' && Number.isFinite(sampleRate) && sampleRate > 0)) {
@@ -43,5 +50,13 @@ export function toNativeInputs(input: AudioInputs, sampleRate: number | undefine
   }
   const rate = sampleRate ?? modelRate;
   const items = Array.isArray(input) ? input : [input];
-  return items.map((item, i) => toNative(item, i, rate));
+  if (items.length > MAX_INPUTS_PER_CALL) {
+    throw new InputError(
+      `at most ${MAX_INPUTS_PER_CALL} inputs per call, got ${items.length}: split them over several calls`,
+    );
+  }
+  // A plain loop: map() skips holes and would hand the addon a sparse array.
+  const out: NativeInput[] = [];
+  for (let i = 0; i < items.length; i++) out.push(toNative(items[i], i, rate));
+  return out;
 }

@@ -1,0 +1,103 @@
+// Inputs that lie (issue 11's findings): each is refused at once with a typed error, and the
+// same model keeps working afterwards.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { AudioError, CheckpointError, ConfigError, InputError, loadModel, type SerModel } from '../lib';
+import { copyModel, modelsDir, rejection } from './helpers/fixtures';
+
+const modelName = 'w2v2_preln_layer_head';
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ser-hostile-'));
+let model: SerModel;
+
+beforeAll(async () => {
+  model = await loadModel(path.join(modelsDir, modelName));
+});
+afterAll(() => model.dispose());
+afterEach(async () => {
+  // After every refusal the model still predicts.
+  const [p] = await model.predict([{ samples: new Float32Array(16000).fill(0.1), sampleRate: 16000 }]);
+  for (const v of Object.values(p)) expect(Number.isFinite(v)).toBe(true);
+});
+
+/** A 16-bit mono WAV whose header claims `rate` Hz. */
+function wavClaiming(rate: number): string {
+  const samples = 1600;
+  const b = Buffer.alloc(44 + samples * 2);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + samples * 2, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(samples * 2, 40);
+  const file = path.join(scratch, `rate-${rate}.wav`);
+  fs.writeFileSync(file, b);
+  return file;
+}
+
+test('a FIFO is refused before anything waits on it', async () => {
+  const fifo = path.join(scratch, 'pipe.wav');
+  execFileSync('mkfifo', [fifo]);
+  const err = await rejection(model.predict([fifo]));
+  expect(err).toBeInstanceOf(AudioError);
+  expect(err.message).toContain('not a regular file');
+});
+
+test.each([1, 2, 999])('a WAV claiming %i Hz is an AudioError, not 14 GB of resampling', async (rate) => {
+  const err = await rejection(model.predict([wavClaiming(rate)]));
+  expect(err).toBeInstanceOf(AudioError);
+  expect(err.message).toMatch(/sample rate \d+ Hz is outside 1000\.\.384000/);
+});
+
+test('a WAV claiming 0 Hz is an AudioError (libsndfile refuses it itself)', async () => {
+  expect(await rejection(model.predict([wavClaiming(0)]))).toBeInstanceOf(AudioError);
+});
+
+test('an array with a lying length is refused at once', async () => {
+  const started = Date.now();
+  const err = await rejection(model.predict(new Array(2 ** 32 - 1)));
+  expect(err).toBeInstanceOf(InputError);
+  expect(err.message).toContain('at most 1000000 inputs per call');
+  expect(Date.now() - started).toBeLessThan(5000); // generous: the old path blocked ~70 s
+});
+
+test('thread counts are bounded', async () => {
+  const err = await rejection(loadModel(path.join(modelsDir, modelName), { threads: 1e6 }));
+  expect(err).toBeInstanceOf(InputError);
+  expect(err.message).toContain("'threads'");
+});
+
+test('a config claiming 1e9 layers is a ConfigError before anything is built', async () => {
+  const dir = copyModel(modelName);
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: 1e9 }));
+  const err = await rejection(loadModel(dir));
+  expect(err).toBeInstanceOf(ConfigError);
+  expect(err.message).toContain("'num_hidden_layers' must lie in 1..512");
+});
+
+test('a config nested 200,000 deep is a ConfigError, not a stack overflow', async () => {
+  const dir = copyModel(modelName);
+  const config = fs.readFileSync(path.join(dir, 'config.json'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'config.json'), config.replace(/^\{/, `{"deep": ${'['.repeat(200000)}${']'.repeat(200000)},`));
+  const err = await rejection(loadModel(dir));
+  expect(err).toBeInstanceOf(ConfigError);
+  expect(err.message).toContain('nested deeper than 64');
+});
+
+test('safetensors with bytes appended (or a header one byte off) is a CheckpointError', async () => {
+  const dir = copyModel('w2v2_postln_group'); // a fixture stored as safetensors
+  const weights = path.join(dir, 'model.safetensors');
+  fs.appendFileSync(weights, Buffer.from([0, 0, 0, 0]));
+  const err = await rejection(loadModel(dir));
+  expect(err).toBeInstanceOf(CheckpointError);
+  expect(err.message).toMatch(/cover \d+ bytes of data, the file holds \d+/);
+});
