@@ -3,12 +3,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 
 import * as ts from 'typescript';
 
 import * as ser from '../lib';
 import { runDemo } from '../lib/demo';
-import { maxAbsDiff, modelsDir, readExpected } from './helpers/fixtures';
+import { maxAbsDiff, modelsDir, readExpected, readJson } from './helpers/fixtures';
 
 test('ccc matches audmetric (population moments)', () => {
   expect(ser.ccc([0, 1, 2], [0, 1, 1])).toBeCloseTo(0.6666666666666665, 15);
@@ -43,11 +44,29 @@ test('exports the API and every error class', () => {
   }
 });
 
-test('the ESM entry exports the same functions', async () => {
+// The one suite that runs dist/: the package's ESM entry exists only as build output (tsc, then
+// scripts/write-esm-entry.js). The test command builds dist/ (npm run build:ts) before jest, so
+// this is the build of the lib/ under test; its export list is compared with lib/'s, which a
+// stale dist/ would fail.
+test('the ESM entry (dist/lib/index.mjs) exports what lib/ exports, the same objects as require()', () => {
   const esm = path.join(__dirname, '..', 'dist', 'lib', 'index.mjs');
-  expect(fs.existsSync(esm)).toBe(true);
-  const text = fs.readFileSync(esm, 'utf8');
-  for (const name of ['loadModel', 'ccc', 'info']) expect(text).toContain(name);
+  if (!fs.existsSync(esm)) throw new Error(`${esm} is missing: build it first (npm run build:ts; the test command does)`);
+  const script = [
+    `import * as esm from ${JSON.stringify(pathToFileURL(esm).href)};`,
+    "import { createRequire } from 'node:module';",
+    `const cjs = createRequire(${JSON.stringify(esm)})('./index.js');`,
+    'const names = Object.keys(esm).filter((n) => n !== "default").sort();',
+    'const same = names.every((n) => esm[n] === cjs[n]);',
+    'console.log(JSON.stringify({ names, same, defaultIsCjs: esm.default === cjs }));',
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const got = JSON.parse(r.stdout) as { names: string[]; same: boolean; defaultIsCjs: boolean };
+  expect(got.names).toEqual(Object.keys(ser).filter((n) => n !== '__esModule').sort());
+  expect(got.names).toEqual(expect.arrayContaining(['loadModel', 'train', 'evaluate', 'ccc', 'info', 'SerError']));
+  expect(got.same).toBe(true);
+  expect(got.defaultIsCjs).toBe(true);
 });
 
 test('save() writes a Hugging Face folder that loads back identically', async () => {
@@ -57,7 +76,7 @@ test('save() writes a Hugging Face folder that loads back identically', async ()
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ser-save-'));
   await model.save(out);
   expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors', 'preprocessor_config.json']);
-  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  const config = readJson<{ num_hidden_layers: number; id2label: Record<string, string> }>(path.join(out, 'config.json'));
   expect(config.num_hidden_layers).toBe(2);
   expect(config.id2label).toEqual({ 0: 'arousal', 1: 'dominance', 2: 'valence' });
   const again = await ser.loadModel(out);
@@ -139,7 +158,7 @@ describe('options are checked in TypeScript, before anything native starts', () 
     ['labelRange', { labelRange: 'msp' }, /unknown labelRange preset "msp"/],
   ])('train: %s %j', async (_key, bad, message) => {
     const outDir = fresh();
-    const e = await ser.train({ ...valid, outDir, ...(bad as object) } as ser.TrainOptions).catch((error: unknown) => error);
+    const e = await ser.train({ ...valid, outDir, ...bad } as ser.TrainOptions).catch((error: unknown) => error);
     expect(e).toBeInstanceOf(ser.InputError);
     expect((e as Error).message).toMatch(message);
     expect(fs.existsSync(outDir)).toBe(false); // the addon creates outDir: it never saw the call
@@ -168,7 +187,7 @@ describe('options are checked in TypeScript, before anything native starts', () 
       [() => ser.loadModel(model, { precision: 'fp16' as never }), /loadModel: 'precision' must be one of 'fp32', 'bf16', 'int8', 'auto'/],
       [() => ser.loadModel(model, { device: 1 as never }), /loadModel: 'device' must be a string/],
       [() => ser.loadModel(model, 'cpu' as never), /loadModel: options must be an object, got "cpu"/],
-      [() => ser.loadModel('' as never), /loadModel: 'dir' must be a non-empty string/],
+      [() => ser.loadModel(''), /loadModel: 'dir' must be a non-empty string/],
       [() => ser.evaluate(model, valid.dev, { batchSize: 0 }), /evaluate: 'batchSize' must be an integer in \[1, 65536\]/],
       [() => ser.evaluate(model, valid.dev, { minSpeakerSamples: -3 }), /evaluate: 'minSpeakerSamples'/],
       [() => ser.evaluate(model, valid.dev, { threads: -1 }), /evaluate: 'threads'/],
@@ -180,9 +199,9 @@ describe('options are checked in TypeScript, before anything native starts', () 
       [() => runDemo({ quick: 'yes' as never }), /runDemo: 'quick' must be a boolean/],
       [() => runDemo({ precision: 'int8' as never }), /runDemo: 'precision' must be one of/],
       [() => runDemo(5 as never), /runDemo: options must be an object/],
-      [async () => ser.ccc('abc' as never, [1]), /ccc: 'pred' must be an array or typed array of numbers, got "abc"/],
-      [async () => ser.ccc([1, 2], [1, NaN]), /ccc: 'gold'\[1\] must be a finite number, got NaN/],
-      [async () => ser.ccc([1, '2'] as never, [1, 2]), /ccc: 'pred'\[1\] must be a finite number, got "2"/],
+      [() => Promise.resolve().then(() => ser.ccc('abc' as never, [1])), /ccc: 'pred' must be an array or typed array of numbers, got "abc"/],
+      [() => Promise.resolve().then(() => ser.ccc([1, 2], [1, NaN])), /ccc: 'gold'\[1\] must be a finite number, got NaN/],
+      [() => Promise.resolve().then(() => ser.ccc([1, '2'] as never, [1, 2])), /ccc: 'pred'\[1\] must be a finite number, got "2"/],
     ];
     for (const [call, message] of cases) {
       const e = await call().then(() => new Error('resolved'), (error: unknown) => error);

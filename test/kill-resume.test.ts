@@ -2,7 +2,7 @@
 // during checkpoint writes) never leaves a broken checkpoint; each resume really continues from
 // the saved step, and the run finished through kills and resumes ends with the same weights as
 // one that was never killed.
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,7 +11,9 @@ import { loadModel, train, type TrainEvent } from '../lib';
 import { fixturesDir, maxAbsDiff } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
 
-const cli = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+// The CLI from source (lib/cli/main.ts through ts-register), as every other suite runs lib/.
+const root = path.join(__dirname, '..');
+const cliCommand = ['-r', './test/helpers/ts-register.js', 'lib/cli/main.ts'];
 const stepDir = path.join(fixturesDir, 'train_step');
 const TOTAL_STEPS = 24; // 4 clips in batches of 2, 12 epochs
 
@@ -22,7 +24,16 @@ const options = {
 const cliArgs = (outDir: string) => ['train', '--model', options.model, '--train', options.train, '--dev', options.dev,
   '--out', outDir, '--batch-size', '2', '--epochs', '12', '--max-clip-seconds', '0', '--json'];
 
-const savedStep = (dir: string): number => JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')).step;
+const savedStep = (dir: string): number =>
+  (JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as { step: number }).step;
+
+/** How long the CLI takes to start from source (transpiling lib/) before it does anything native. */
+function cliStartupMs(): number {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [...cliCommand, '--version'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the CLI does not start: ${r.stderr}`);
+  return performance.now() - started;
+}
 
 /** The folder a resume takes: last, or the furthest leftover of a kill between two renames. */
 function resumePoint(outDir: string): string | undefined {
@@ -38,7 +49,7 @@ type Trigger = { afterMs: number } | { on: (e: TrainEvent) => boolean };
 /** Runs the CLI until `trigger` (or its own end); returns the events it printed. */
 function runUntilKilled(args: string[], trigger: Trigger): Promise<TrainEvent[]> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...cliCommand, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const events: TrainEvent[] = [];
     let buffered = '';
     const kill = () => child.kill('SIGKILL');
@@ -69,7 +80,7 @@ test('kill -9 during training, then resume: exact continuation, whole checkpoint
 
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ser-kill-'));
   const triggers: Trigger[] = [
-    { afterMs: 400 }, // while loading, or in the first steps
+    { afterMs: cliStartupMs() + 400 }, // while loading the model, or in the first steps
     { on: (e) => e.type === 'checkpoint' && e.kind === 'last' }, // right after a checkpoint is written
     { on: (e) => e.type === 'step' }, // mid-epoch
     { on: (e) => e.type === 'epoch' }, // while `last` is being written (after `best`, if any)

@@ -22,7 +22,7 @@ test('by default the addon sets OMP_WAIT_POLICY=PASSIVE; a value the host set is
 });
 
 test('SER_TORCH_PROCESS_TUNING=0 leaves OMP_WAIT_POLICY unset', () => {
-  const env = { ...process.env, SER_TORCH_PROCESS_TUNING: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SER_TORCH_PROCESS_TUNING: '0' };
   delete env.OMP_WAIT_POLICY;
   expect(ompAfterLoad(env)).toBe('undefined');
 });

@@ -31,7 +31,12 @@ export function modelCases(): string[] {
 }
 
 export function readExpected(name: string): ExpectedCase {
-  return JSON.parse(fs.readFileSync(path.join(modelsDir, name, 'expected.json'), 'utf8')) as ExpectedCase;
+  return readJson<ExpectedCase>(path.join(modelsDir, name, 'expected.json'));
+}
+
+/** A JSON file, typed as the caller says it is (a fixture, or a file ser-torch wrote). */
+export function readJson<T>(file: string): T {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
 
 export function maxAbsDiff(got: ArrayLike<number>, want: ArrayLike<number>): number {
