@@ -23,20 +23,19 @@
 // from elsewhere on the machine hits all columns alike. A column that fails (e.g. a precision this
 // build of ser-torch does not offer) shows n/a and its error. Results also go to
 // bench/.cache/predict-results.json.
-const { spawn, spawnSync } = require('child_process');
-const fs = require('fs');
+const { spawn } = require('child_process');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
+const {
+  CACHE, CORES, PYTHON, ROOT, SAMPLE_RATE, TUNED_ENV,
+  checkBuilt, columnSet, ensureModels, listArg, maxRssMb, parseArgs, printNoise, python, ratios, runScript, selectedColumns, serAbout,
+  writeResults,
+} = require('./common');
 const { cpuLine, median, nonNegativeInt, positiveInt } = require('./numbers');
 
-const ROOT = path.join(__dirname, '..');
-const CACHE = path.join(__dirname, '.cache');
-const PYTHON = '/usr/bin/python3';
-const SAMPLE_RATE = 16000;
+/** The pause before each timed call, so that the previous column's thread pools go idle. */
 const GAP_MS = 150;
-const NOISY_SPREAD = 0.25;
-const CORES = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 
 const CASES = [
   // facebook/wav2vec2-base's shape without a head: embed() (mean-pooled last hidden state).
@@ -53,64 +52,33 @@ const CASES = [
 const PRECISIONS = ['fp32', 'bf16', 'int8'];
 const PEERS = ['default', 'tuned', 'onnx'];
 
-// The columns, in table order. `peer` is what --peers selects; ser-torch columns always run.
-const COLUMNS = [
-  { key: 'ser-fp32', label: 'ser fp32', engine: 'ser', precision: 'fp32' },
-  { key: 'ser-bf16', label: 'ser bf16', engine: 'ser', precision: 'bf16' },
-  { key: 'ser-int8', label: 'ser int8', engine: 'ser', precision: 'int8' },
-  { key: 'pt-default', label: 'PT default', engine: 'pytorch', precision: 'fp32', peer: 'default', fixed: true },
-  { key: 'pt-fp32', label: 'PT fp32', engine: 'pytorch', precision: 'fp32', peer: 'tuned' },
-  { key: 'pt-bf16', label: 'PT bf16', engine: 'pytorch', precision: 'bf16', peer: 'tuned' },
-  { key: 'pt-int8', label: 'PT int8', engine: 'pytorch', precision: 'int8', peer: 'tuned' },
-  { key: 'ort-fp32', label: 'ORT fp32', engine: 'onnx', precision: 'fp32', peer: 'onnx', fixed: true },
-];
+const { columns: COLUMNS, ratios: RATIOS } = columnSet(PRECISIONS, PEERS);
 
-// [label, numerator column, denominator column]: what the precision work is judged by.
-const RATIOS = [
-  ['bf16/fp32', 'ser-bf16', 'ser-fp32'], // vs today
-  ['bf16/PT bf16', 'ser-bf16', 'pt-bf16'],
-  ['bf16/ORT', 'ser-bf16', 'ort-fp32'],
-  ['int8/fp32', 'ser-int8', 'ser-fp32'],
-  ['int8/PT int8', 'ser-int8', 'pt-int8'],
-  ['fp32/PT def', 'ser-fp32', 'pt-default'],
-  ['fp32/PT fp32', 'ser-fp32', 'pt-fp32'],
-  ['fp32/ORT', 'ser-fp32', 'ort-fp32'],
-];
+const USAGE = [
+  'usage: node bench/predict.js [--iters N] [--warmup N] [--cases a,b] [--precisions fp32,bf16,int8] ' +
+    '[--peers default,tuned,onnx|none]',
+  `cases: ${CASES.map((c) => c.name).join(', ')} (default: all)`,
+].join('\n');
 
-function listArg(value, known, name) {
-  const list = value.split(',').filter(Boolean);
-  if (name === '--peers' && list.length === 1 && list[0] === 'none') return [];
-  for (const x of list) if (!known.includes(x)) throw new Error(`${name}: unknown ${x} (known: ${known.join(', ')})`);
-  return list;
-}
-
-function parseArgs(argv) {
-  const opts = {
-    iters: 5, warmup: 2, cases: CASES.map((c) => c.name), precisions: PRECISIONS, peers: PEERS,
-    worker: null, serve: false, precision: 'fp32', engine: 'ser',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--iters') opts.iters = positiveInt(value(), a);
-    else if (a === '--warmup') opts.warmup = nonNegativeInt(value(), a);
-    else if (a === '--cases') opts.cases = value().split(',').filter(Boolean);
-    else if (a === '--precisions') opts.precisions = listArg(value(), PRECISIONS, a);
-    else if (a === '--peers') opts.peers = listArg(value(), PEERS, a);
-    else if (a === '--worker') opts.worker = value();
-    else if (a === '--serve') opts.serve = true;
-    else if (a === '--precision') opts.precision = listArg(value(), PRECISIONS, a)[0];
-    else if (a === '--engine') opts.engine = listArg(value(), ['ser', 'onnx'], a)[0];
-    else if (a === '-h' || a === '--help') {
-      console.log('usage: node bench/predict.js [--iters N] [--warmup N] [--cases a,b] [--precisions fp32,bf16,int8] ' +
-        '[--peers default,tuned,onnx|none]');
-      console.log(`cases: ${CASES.map((c) => c.name).join(', ')} (default: all)`);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
+function parsePredictArgs(argv) {
+  const opts = parseArgs(argv, {
+    defaults: {
+      iters: 5, warmup: 2, cases: CASES.map((c) => c.name), precisions: PRECISIONS, peers: PEERS,
+      worker: null, serve: false, precision: 'fp32', engine: 'ser',
+    },
+    options: {
+      '--iters': (v, o) => { o.iters = positiveInt(v, '--iters'); },
+      '--warmup': (v, o) => { o.warmup = nonNegativeInt(v, '--warmup'); },
+      '--cases': (v, o) => { o.cases = v.split(',').filter(Boolean); },
+      '--precisions': (v, o) => { o.precisions = listArg(v, PRECISIONS, '--precisions'); },
+      '--peers': (v, o) => { o.peers = listArg(v, PEERS, '--peers'); },
+      '--worker': (v, o) => { o.worker = v; },
+      '--precision': (v, o) => { o.precision = listArg(v, PRECISIONS, '--precision')[0]; },
+      '--engine': (v, o) => { o.engine = listArg(v, ['ser', 'onnx'], '--engine')[0]; },
+    },
+    flags: { '--serve': (o) => { o.serve = true; } },
+    usage: USAGE,
+  });
   for (const c of opts.cases) if (!CASES.some((k) => k.name === c)) throw new Error(`unknown case ${c}`);
   return opts;
 }
@@ -153,11 +121,7 @@ async function serEngine(c, precision) {
   return {
     run: (inputs) => (c.call === 'predict' ? model.predict(inputs) : model.embed(inputs)),
     dispose: () => model.dispose(),
-    about: {
-      engine: 'ser-torch', threads: info.threads, torch: info.torchVersion, blas: info.blas,
-      blasLibrary: info.blasLibrary, parallelBackend: info.parallelBackend, warnings: info.warnings,
-      cpu: info.cpu, cpuCapability: info.cpuCapability, modelPrecision: model.info?.precision,
-    },
+    about: { engine: 'ser-torch', ...serAbout(info), modelPrecision: model.info?.precision },
   };
 }
 
@@ -239,8 +203,7 @@ async function worker(caseName, opts) {
     ...engine.about,
     // The same input on every Node column: the driver compares these with ser fp32's.
     output: flat,
-    // process.resourceUsage().maxRSS is in KiB.
-    max_rss_mb: process.resourceUsage().maxRSS / 1024,
+    max_rss_mb: maxRssMb(),
   };
   engine.dispose();
   process.stdout.write(JSON.stringify(result) + '\n');
@@ -371,29 +334,10 @@ async function measure(specs, iters) {
   }
 }
 
-/** Runs a Python helper on the selected shapes; returns null or its failure as text. */
-function python(script, shapes) {
-  const r = spawnSync(PYTHON, [path.join(__dirname, script), ...shapes], { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
-  if (r.stderr) process.stderr.write(r.stderr);
-  if (!r.error && r.status === 0) return null;
-  const last = (r.stderr || '').trim().split('\n').pop();
-  return `${script} failed (${r.error ? r.error.message : `exit ${r.status ?? r.signal}`})${last ? `: ${last}` : ''}`;
-}
-
-function ensureModels(cases) {
-  const failure = python('make-bench-models.py', [...new Set(cases.map((c) => c.shape))]);
-  if (failure) throw new Error(`${failure}; it needs ${PYTHON} with python3-torch and python3-torchaudio`);
-}
-
 /** Exports the ONNX graphs the ORT column needs; returns the error the column shows if that fails. */
 function ensureOnnx(cases) {
   const shapes = [...new Set(cases.filter((c) => c.onnx !== false).map((c) => c.shape))];
   return shapes.length ? python('export-onnx.py', shapes) : null;
-}
-
-function checkBuilt() {
-  const main = path.join(ROOT, 'dist', 'lib', 'index.js');
-  if (!fs.existsSync(main)) throw new Error('dist/lib/index.js is missing: build the package first (npm run build)');
 }
 
 function fmt(x, digits = 2) {
@@ -405,19 +349,6 @@ function table(rows, header) {
   const line = (r) => r.map((v, i) => (i === 0 ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
-
-function selectedColumns(opts) {
-  return COLUMNS.filter((col) => (col.peer ? opts.peers.includes(col.peer) : true) &&
-    (col.fixed || opts.precisions.includes(col.precision)));
-}
-
-const TUNED_ENV = {
-  ...process.env,
-  OMP_WAIT_POLICY: 'PASSIVE',
-  MALLOC_MMAP_THRESHOLD_: '1073741824',
-  MALLOC_TRIM_THRESHOLD_: '1073741824',
-  MALLOC_TOP_PAD_: '67108864',
-};
 
 /** How to start one column of one case; `error` instead when it cannot run at all. */
 function spec(col, c, opts, onnxError) {
@@ -434,7 +365,7 @@ function spec(col, c, opts, onnxError) {
   const args = [path.join(__dirname, 'peer_pytorch.py'), '--shape', c.shape, '--batch', String(c.batch),
     '--seconds', String(c.seconds), '--precision', col.precision, ...common];
   if (col.peer === 'default') return { label, cmd: PYTHON, args, env: process.env };
-  return { label, cmd: PYTHON, args: [...args, '--threads', String(CORES)], env: TUNED_ENV };
+  return { label, cmd: PYTHON, args: [...args, '--threads', String(CORES)], env: { ...process.env, ...TUNED_ENV } };
 }
 
 /** Largest |difference| between a column's outputs and ser fp32's (both Node columns get the same input). */
@@ -449,11 +380,6 @@ function outputDiffs(sides) {
   return diffs;
 }
 
-function ratios(sides) {
-  const tp = (key) => sides[key]?.audio_s_per_s;
-  return Object.fromEntries(RATIOS.map(([label, a, b]) => [label, tp(a) && tp(b) ? tp(a) / tp(b) : null]));
-}
-
 async function runCase(c, columns, opts, onnxError) {
   process.stderr.write(`bench predict: ${c.name} (batch ${c.batch} x ${c.seconds} s, ${c.call}) ...\n`);
   const out = await measure(columns.map((col) => spec(col, c, opts, onnxError)), opts.iters);
@@ -461,7 +387,7 @@ async function runCase(c, columns, opts, onnxError) {
   const ok = Object.fromEntries(Object.entries(sides).filter(([, r]) => !r.error));
   return {
     case: c.name, call: c.call, batch: c.batch, seconds_per_input: c.seconds,
-    sides, output_max_abs_diff_vs_ser_fp32: outputDiffs(ok), ratios: ratios(ok),
+    sides, output_max_abs_diff_vs_ser_fp32: outputDiffs(ok), ratios: ratios(RATIOS, ok),
   };
 }
 
@@ -514,15 +440,7 @@ function printReport(results, columns, opts, loadBefore) {
     }
   }
 
-  const spread = (x) => Math.max(...x.times_s) / Math.min(...x.times_s) - 1;
-  const noisy = results.flatMap((r) => columns
-    .filter((col) => r.sides[col.key] && !r.sides[col.key].error && spread(r.sides[col.key]) > NOISY_SPREAD)
-    .map((col) => `${r.case}/${col.label} +${(100 * spread(r.sides[col.key])).toFixed(0)}%`));
-  console.log(`\nload average before the run: ${loadBefore.toFixed(2)} on ${CORES} cores`);
-  if (noisy.length) {
-    console.log(`noisy: slowest timed call over the fastest: ${noisy.join(', ')}; something else ` +
-      'was using the CPU, so the ratios are uncertain (run again, or with --iters 9)');
-  }
+  printNoise(results, columns, loadBefore, 'call');
   const failed = results.flatMap((r) => columns.filter((col) => r.sides[col.key]?.error)
     .map((col) => `${r.case}/${col.label}: ${r.sides[col.key].error}`));
   if (failed.length) console.log(`n/a:\n${failed.map((f) => `  ${f}`).join('\n')}`);
@@ -535,7 +453,7 @@ function printReport(results, columns, opts, loadBefore) {
 async function main(opts) {
   checkBuilt();
   const cases = CASES.filter((c) => opts.cases.includes(c.name));
-  const columns = selectedColumns(opts);
+  const columns = selectedColumns(COLUMNS, opts);
   ensureModels(cases);
   const onnxError = opts.peers.includes('onnx') ? ensureOnnx(cases) : null;
   const loadBefore = os.loadavg()[0];
@@ -543,38 +461,7 @@ async function main(opts) {
   for (const c of cases) results.push(await runCase(c, columns, opts, onnxError));
   printReport(results, columns, opts, loadBefore);
 
-  fs.mkdirSync(CACHE, { recursive: true });
-  const file = path.join(CACHE, 'predict-results.json');
-  const report = {
-    date: new Date().toISOString(),
-    host: { cores: CORES, cpu: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` },
-    load_average_before: loadBefore,
-    iters: opts.iters,
-    warmup: opts.warmup,
-    columns: Object.fromEntries(columns.map((col) => [col.key, col.label])),
-    results,
-  };
-  fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  console.log(`\nwritten: ${path.relative(ROOT, file)}`);
+  console.log(`\nwritten: ${writeResults('predict', { opts, columns, loadBefore, results })}`);
 }
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(`bench/predict.js: ${e.message}`);
-  process.exit(2);
-}
-if (opts.worker) {
-  worker(opts.worker, opts).catch((e) => {
-    // The driver shows this line's message in the column (n/a); the stack goes to stderr.
-    process.stdout.write(JSON.stringify({ error: e.message.split('\n')[0] }) + '\n');
-    console.error(`bench/predict.js worker ${opts.worker}: ${e.stack || e.message}`);
-    process.exit(1);
-  });
-} else {
-  main(opts).catch((e) => {
-    console.error(`bench/predict.js: ${e.message}`);
-    process.exit(1);
-  });
-}
+runScript('predict.js', parsePredictArgs, { worker, main });

@@ -28,14 +28,12 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const {
+  CACHE, CORES, PYTHON, ROOT, SAMPLE_RATE, TUNED_ENV,
+  checkBuilt, columnSet, ensureModels, listArg, maxRssMb, parseArgs, printNoise, ratios, runScript, selectedColumns, serAbout,
+  writeResults,
+} = require('./common');
 const { cpuLine, median, nonNegativeInt, positiveInt } = require('./numbers');
-
-const ROOT = path.join(__dirname, '..');
-const CACHE = path.join(__dirname, '.cache');
-const PYTHON = '/usr/bin/python3';
-const SAMPLE_RATE = 16000;
-const NOISY_SPREAD = 0.25;
-const CORES = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 
 const WAV2VEC2_STEP = {
   what: 'CNN frozen, CCC loss, Adam 1e-4, dropout/LayerDrop/SpecAugment off',
@@ -56,55 +54,32 @@ const CASES = [
 const PRECISIONS = ['fp32', 'bf16'];
 const PEERS = ['default', 'tuned'];
 
-const COLUMNS = [
-  { key: 'ser-fp32', label: 'ser fp32', engine: 'ser', precision: 'fp32' },
-  { key: 'ser-bf16', label: 'ser bf16', engine: 'ser', precision: 'bf16' },
-  { key: 'pt-default', label: 'PT default', engine: 'pytorch', precision: 'fp32', peer: 'default', fixed: true },
-  { key: 'pt-fp32', label: 'PT fp32', engine: 'pytorch', precision: 'fp32', peer: 'tuned' },
-  { key: 'pt-bf16', label: 'PT bf16', engine: 'pytorch', precision: 'bf16', peer: 'tuned' },
-];
+const { columns: COLUMNS, ratios: RATIOS } = columnSet(PRECISIONS, PEERS);
 
-// [label, numerator column, denominator column]
-const RATIOS = [
-  ['bf16/fp32', 'ser-bf16', 'ser-fp32'], // vs today
-  ['bf16/PT bf16', 'ser-bf16', 'pt-bf16'],
-  ['fp32/PT def', 'ser-fp32', 'pt-default'],
-  ['fp32/PT fp32', 'ser-fp32', 'pt-fp32'],
-];
+const USAGE = [
+  'usage: node bench/train-step.js [--iters N] [--warmup N] [--cases a,b] [--precisions fp32,bf16] ' +
+    '[--peers default,tuned|none]',
+  `cases: ${CASES.map((c) => c.name).join(', ')} (default: all; other names are skipped)`,
+].join('\n');
 
-/** A comma list; names this script does not measure (int8, onnx: predict.js's) are dropped. */
-function listArg(value, known, all, name) {
-  const list = value.split(',').filter(Boolean);
-  if (name === '--peers' && list.length === 1 && list[0] === 'none') return [];
-  for (const x of list) if (!all.includes(x)) throw new Error(`${name}: unknown ${x} (known: ${all.join(', ')})`);
-  return list.filter((x) => known.includes(x));
-}
-
-function parseArgs(argv) {
-  const opts = {
-    iters: positiveInt(process.env.BENCH_ITERS || '5', 'BENCH_ITERS'), warmup: 2, cases: null, worker: null,
-    precisions: PRECISIONS, peers: PEERS, precision: 'fp32',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--iters') opts.iters = positiveInt(value(), a);
-    else if (a === '--warmup') opts.warmup = nonNegativeInt(value(), a);
-    else if (a === '--cases') opts.cases = value().split(',').filter(Boolean);
-    else if (a === '--worker') opts.worker = value();
-    else if (a === '--precisions') opts.precisions = listArg(value(), PRECISIONS, ['fp32', 'bf16', 'int8'], a);
-    else if (a === '--peers') opts.peers = listArg(value(), PEERS, ['default', 'tuned', 'onnx'], a);
-    else if (a === '--precision') opts.precision = listArg(value(), PRECISIONS, PRECISIONS, a)[0];
-    else if (a === '-h' || a === '--help') {
-      console.log('usage: node bench/train-step.js [--iters N] [--warmup N] [--cases a,b] [--precisions fp32,bf16] ' +
-        '[--peers default,tuned|none]');
-      console.log(`cases: ${CASES.map((c) => c.name).join(', ')} (default: all; other names are skipped)`);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
+// int8 and onnx are accepted and skipped: `npm run bench -- --precisions ...` passes predict.js's lists here too.
+function parseTrainStepArgs(argv) {
+  const opts = parseArgs(argv, {
+    defaults: {
+      iters: positiveInt(process.env.BENCH_ITERS || '5', 'BENCH_ITERS'), warmup: 2, cases: null, worker: null,
+      precisions: PRECISIONS, peers: PEERS, precision: 'fp32',
+    },
+    options: {
+      '--iters': (v, o) => { o.iters = positiveInt(v, '--iters'); },
+      '--warmup': (v, o) => { o.warmup = nonNegativeInt(v, '--warmup'); },
+      '--cases': (v, o) => { o.cases = v.split(',').filter(Boolean); },
+      '--worker': (v, o) => { o.worker = v; },
+      '--precisions': (v, o) => { o.precisions = listArg(v, PRECISIONS, '--precisions', ['fp32', 'bf16', 'int8']); },
+      '--peers': (v, o) => { o.peers = listArg(v, PEERS, '--peers', ['default', 'tuned', 'onnx']); },
+      '--precision': (v, o) => { o.precision = listArg(v, PRECISIONS, '--precision')[0]; },
+    },
+    usage: USAGE,
+  });
   if (opts.worker && !CASES.some((c) => c.name === opts.worker)) throw new Error(`unknown case ${opts.worker}`);
   return opts;
 }
@@ -179,13 +154,8 @@ async function worker(caseName, opts) {
     audio_s_per_s: (c.batch * c.seconds) / med,
     times_s: times,
     losses: steps.map((e) => e.loss),
-    threads: info.threads,
-    torch: info.torchVersion,
-    blas: info.blas,
-    cpu: info.cpu,
-    cpuCapability: info.cpuCapability,
-    // process.resourceUsage().maxRSS is in KiB.
-    max_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...serAbout(info),
+    max_rss_mb: maxRssMb(),
   }) + '\n');
 }
 
@@ -214,20 +184,12 @@ function serTorch(c, opts, precision) {
   return lastJson(spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 }));
 }
 
-const TUNED_ENV = { OMP_WAIT_POLICY: 'PASSIVE', MALLOC_MMAP_THRESHOLD_: '1073741824', MALLOC_TRIM_THRESHOLD_: '1073741824',
-  MALLOC_TOP_PAD_: '67108864' };
-
 function peer(c, opts, precision, tuned) {
   const args = [path.join(__dirname, 'peer_train_pytorch.py'), '--shape', c.shape, '--batch', String(c.batch),
     '--seconds', String(c.seconds), '--warmup', String(opts.warmup), '--iters', String(opts.iters), '--precision', precision];
   if (tuned) args.push('--threads', String(CORES));
   const env = { ...process.env, ...(tuned ? TUNED_ENV : {}) };
   return lastJson(spawnSync(PYTHON, args, { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 26 }));
-}
-
-function selectedColumns(opts) {
-  return COLUMNS.filter((col) => (col.peer ? opts.peers.includes(col.peer) : true) &&
-    (col.fixed || opts.precisions.includes(col.precision)));
 }
 
 /** The columns of one case, one after another (a step lasts seconds: no interleaving). */
@@ -239,9 +201,7 @@ function runCase(c, columns, opts) {
     if (r.error) process.stderr.write(`${c.name}/${col.label}: n/a: ${r.error}\n`);
     sides[col.key] = r;
   }
-  const tp = (key) => (sides[key] && !sides[key].error ? sides[key].audio_s_per_s : null);
-  const ratios = Object.fromEntries(RATIOS.map(([label, a, b]) => [label, tp(a) && tp(b) ? tp(a) / tp(b) : null]));
-  return { case: c.name, what: c.what, batch: c.batch, seconds_per_input: c.seconds, sides, ratios };
+  return { case: c.name, what: c.what, batch: c.batch, seconds_per_input: c.seconds, sides, ratios: ratios(RATIOS, sides) };
 }
 
 function printReport(results, columns, opts, loadBefore) {
@@ -270,59 +230,23 @@ function printReport(results, columns, opts, loadBefore) {
     const shown = RATIOS.filter(([label]) => r.ratios[label] !== null);
     if (shown.length) console.log(`  ratios: ${shown.map(([label]) => `${label} ${r.ratios[label].toFixed(2)}x`).join(', ')}`);
   }
-  const spread = (x) => Math.max(...x.times_s) / Math.min(...x.times_s) - 1;
-  const noisy = results.flatMap((r) => columns
-    .filter((col) => !r.sides[col.key].error && spread(r.sides[col.key]) > NOISY_SPREAD)
-    .map((col) => `${r.case}/${col.label} +${(100 * spread(r.sides[col.key])).toFixed(0)}%`));
-  console.log(`\nload average before the run: ${loadBefore.toFixed(2)} on ${CORES} cores`);
-  if (noisy.length) {
-    console.log(`noisy: slowest timed step over the fastest: ${noisy.join(', ')}; something else may have ` +
-      'been using the CPU, so the ratios are uncertain (run again, or with --iters 9)');
-  }
+  printNoise(results, columns, loadBefore, 'step');
 }
 
 async function main(opts) {
   const cases = CASES.filter((c) => !opts.cases || opts.cases.includes(c.name));
-  const columns = selectedColumns(opts);
+  const columns = selectedColumns(COLUMNS, opts);
   if (cases.length === 0 || columns.length === 0) {
     console.log(`no training-step case or column selected (cases: ${CASES.map((c) => c.name).join(', ')}; ` +
       `precisions: ${PRECISIONS.join(', ')}; peers: ${PEERS.join(', ')})`);
     return;
   }
-  const made = spawnSync(PYTHON, [path.join(__dirname, 'make-bench-models.py'), ...new Set(cases.map((c) => c.shape))],
-    { cwd: ROOT, stdio: 'inherit' });
-  if (made.status !== 0) throw new Error('make-bench-models.py failed');
+  checkBuilt();
+  ensureModels(cases);
   const loadBefore = os.loadavg()[0];
   const results = cases.map((c) => runCase(c, columns, opts));
   printReport(results, columns, opts, loadBefore);
-  fs.mkdirSync(CACHE, { recursive: true });
-  const file = path.join(CACHE, 'train-step-results.json');
-  fs.writeFileSync(file, JSON.stringify({
-    date: new Date().toISOString(),
-    host: { cores: CORES, cpu: os.cpus()[0]?.model, node: process.version },
-    load_average_before: loadBefore, iters: opts.iters, warmup: opts.warmup,
-    columns: Object.fromEntries(columns.map((col) => [col.key, col.label])), results,
-  }, null, 2) + '\n');
-  console.log(`written: ${path.relative(ROOT, file)}`);
+  console.log(`written: ${writeResults('train-step', { opts, columns, loadBefore, results })}`);
 }
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(`bench/train-step.js: ${e.message}`);
-  process.exit(2);
-}
-if (opts.worker) {
-  worker(opts.worker, opts).catch((e) => {
-    // The driver shows this line's message in the column (n/a); the stack goes to stderr.
-    process.stdout.write(JSON.stringify({ error: e.message.split('\n')[0] }) + '\n');
-    console.error(`bench/train-step.js worker ${opts.worker}: ${e.stack || e.message}`);
-    process.exit(1);
-  });
-} else {
-  main(opts).catch((e) => {
-    console.error(`bench/train-step.js: ${e.stack || e.message}`);
-    process.exit(1);
-  });
-}
+runScript('train-step.js', parseTrainStepArgs, { worker, main });
