@@ -7,6 +7,7 @@ import * as path from 'path';
 
 import { AddonError, InputError } from '../lib';
 import { errorLine } from '../lib/cli/error-line';
+import { readJson } from './helpers/fixtures';
 
 const root = path.join(__dirname, '..');
 const stepDir = path.join(__dirname, 'fixtures', 'train_step');
@@ -21,7 +22,7 @@ function cli(...args: string[]) {
 }
 
 test('--version and -V print the package version', () => {
-  const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const { version } = readJson<{ version: string }>(path.join(root, 'package.json'));
   for (const flag of ['--version', '-V']) {
     const r = cli(flag);
     expect(r.stdout).toBe(`${version}\n`);

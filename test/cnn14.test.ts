@@ -7,17 +7,18 @@ import * as path from 'path';
 
 import { CheckpointError, ConfigError, InputError, loadModel, logMel, train, type TrainEvent } from '../lib';
 import { nativeAddon } from '../lib/native';
-import { fixturesDir, maxAbsDiff, rejection } from './helpers/fixtures';
+import { fixturesDir, maxAbsDiff, readJson, rejection } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
 
 const cnnDir = path.join(fixturesDir, 'cnn14');
 const modelDir = path.join(cnnDir, 'model');
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ser-cnn14-${name}-`));
-const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(cnnDir, file), 'utf8'));
+interface LogMelFixture { inputs: number[][]; outputs: { frames: number; n_mels: number; log_mel: number[] }[] }
+const logMelFixture = readJson<LogMelFixture>(path.join(cnnDir, 'logmel.json'));
 
 interface Case { input: number; pooled: number[]; embedding: number[]; logits: number[] }
-const inputs: Float32Array[] = readJson('logmel.json').inputs.map((x: number[]) => Float32Array.from(x));
-const cases: Case[] = readJson('expected.json').cases;
+const inputs: Float32Array[] = logMelFixture.inputs.map((x) => Float32Array.from(x));
+const { cases } = readJson<{ cases: Case[] }>(path.join(cnnDir, 'expected.json'));
 
 describe('a CNN14 folder', () => {
   test('loads as CNN14 and matches the PyTorch reference within 1e-4, alone and batched', async () => {
@@ -59,7 +60,7 @@ describe('a CNN14 folder', () => {
     const out = tmp('save');
     try {
       await model.save(out);
-      const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+      const config = readJson<{ model_type: string; channels: number[] }>(path.join(out, 'config.json'));
       expect(config.model_type).toBe('cnn14');
       expect(config.channels).toEqual([4, 8, 8, 16, 16, 32]);
       const again = await loadModel(out);
@@ -97,7 +98,7 @@ describe('a CNN14 folder', () => {
 
 describe('logMel()', () => {
   test("matches torchaudio's MelSpectrogram + dB within 1e-3 dB", async () => {
-    const reference: { frames: number; n_mels: number; log_mel: number[] }[] = readJson('logmel.json').outputs;
+    const reference = logMelFixture.outputs;
     const features = await logMel(inputs.map((samples) => ({ samples, sampleRate: 16000 })));
     features.forEach((f, i) => {
       expect(f.frames).toBe(reference[i].frames);
@@ -148,9 +149,9 @@ describe('training CNN14', () => {
       labelRange: 'msp-podcast', batchSize: 16, epochs: 12, maxClipSeconds: 2, seed: 1,
       onEvent: (e) => events.push(e),
     });
-    const steps = events.filter((e) => e.type === 'step') as Extract<TrainEvent, { type: 'step' }>[];
+    const steps = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step');
     expect(steps[0].lr).toBe(0.01); // the recipe's learning rate
-    const epochs = events.filter((e) => e.type === 'epoch') as Extract<TrainEvent, { type: 'epoch' }>[];
+    const epochs = events.filter((e): e is Extract<TrainEvent, { type: 'epoch' }> => e.type === 'epoch');
     expect(epochs).toHaveLength(12);
     expect(result.bestDevCccMean).toBeGreaterThan(0.5);
     expect(result.bestDevCccMean).toBeGreaterThan(epochs[0].devCccMean);
@@ -178,7 +179,7 @@ describe('training CNN14', () => {
     const result = await run;
     expect(result.aborted).toBe(true);
     expect(start!.totalSteps).toBe(Math.ceil(192 / 64) * 60); // batch 64, 60 epochs
-    const config = JSON.parse(fs.readFileSync(path.join(result.lastDir, 'config.json'), 'utf8'));
+    const config = readJson<{ channels: number[] }>(path.join(result.lastDir, 'config.json'));
     expect(config.channels).toEqual([64, 128, 256, 512, 1024, 2048]);
   }, 300_000);
 
@@ -188,7 +189,7 @@ describe('training CNN14', () => {
       outDir: tmp('panns'), labelRange: 'msp-podcast', batchSize: 32, epochs: 1, maxClipSeconds: 1,
     });
     expect(result.steps).toBe(6);
-    const config = JSON.parse(fs.readFileSync(path.join(result.lastDir, 'config.json'), 'utf8'));
+    const config = readJson<{ channels: number[] }>(path.join(result.lastDir, 'config.json'));
     expect(config.channels).toEqual([4, 8, 8, 16, 16, 32]);
     const err = await rejection(train({
       architecture: 'cnn14', model: path.join(fixturesDir, 'io', 'non_tensor.bin'), train: corpus.train,

@@ -7,13 +7,13 @@ import * as path from 'path';
 import * as ser from '../lib';
 import { loadModel, info } from '../lib';
 import { fromNative, type SerErrorCode } from '../lib/errors';
-import { audioDir, copyModel, modelsDir, rejection } from './helpers/fixtures';
+import { audioDir, copyModel, modelsDir, readJson, rejection } from './helpers/fixtures';
 
 const backbone = path.join(modelsDir, 'w2v2_postln_group');   // safetensors, no head
 const withHead = path.join(modelsDir, 'w2v2_preln_layer_head'); // pytorch_model.bin, head
 
 function editJson(file: string, edit: (j: Record<string, unknown>) => void) {
-  const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const j = readJson<Record<string, unknown>>(file);
   edit(j);
   fs.writeFileSync(file, JSON.stringify(j));
 }
@@ -136,7 +136,7 @@ describe('ERR_AUDIO', () => {
 
 describe('ERR_INPUT', () => {
   test.each([
-    ['NaN samples', () => Float32Array.from([0.1, NaN, ...new Array(800).fill(0)]), /NaN or infinite/],
+    ['NaN samples', () => Float32Array.from([0.1, NaN, ...new Array<number>(800).fill(0)]), /NaN or infinite/],
     ['empty audio', () => new Float32Array(0), /empty/],
     ['too-short audio', () => new Float32Array(399), /too short: 399 samples.*at least 400/],
   ])('%s', async (_what, make, message) => {

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { AudioError, CheckpointError, ConfigError, InputError, loadModel, type SerModel } from '../lib';
-import { copyModel, modelsDir, rejection } from './helpers/fixtures';
+import { copyModel, modelsDir, readJson, rejection } from './helpers/fixtures';
 
 const modelName = 'w2v2_preln_layer_head';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ser-hostile-'));
@@ -77,7 +77,7 @@ test('thread counts are bounded', async () => {
 
 test('a config claiming 1e9 layers is a ConfigError before anything is built', async () => {
   const dir = copyModel(modelName);
-  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const config = readJson<Record<string, unknown>>(path.join(dir, 'config.json'));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: 1e9 }));
   const err = await rejection(loadModel(dir));
   expect(err).toBeInstanceOf(ConfigError);

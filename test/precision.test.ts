@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { info, InputError, loadModel, train, type TrainEvent } from '../lib';
-import { fixturesDir, maxAbsDiff, modelCases, modelsDir, readExpected, rejection } from './helpers/fixtures';
+import { fixturesDir, maxAbsDiff, modelCases, modelsDir, readExpected, readJson, rejection } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
 import { oneStep, stepDir } from './helpers/train-step';
 
@@ -57,9 +57,9 @@ describe.each(modelCases())('%s', (name) => {
 
 describe('CNN14', () => {
   const cnnDir = path.join(fixturesDir, 'cnn14');
-  const read = (f: string) => JSON.parse(fs.readFileSync(path.join(cnnDir, f), 'utf8'));
-  const waves = read('logmel.json').inputs.map((x: number[]) => ({ samples: Float32Array.from(x), sampleRate: 16000 }));
-  const cases: { logits: number[]; embedding: number[] }[] = read('expected.json').cases;
+  const waves = readJson<{ inputs: number[][] }>(path.join(cnnDir, 'logmel.json')).inputs
+    .map((x) => ({ samples: Float32Array.from(x), sampleRate: 16000 }));
+  const { cases } = readJson<{ cases: { logits: number[]; embedding: number[] }[] }>(path.join(cnnDir, 'expected.json'));
 
   test.each(PRECISIONS)('%s: logits and embeddings within tolerance of the reference', async (precision) => {
     const model = await loadModel(path.join(cnnDir, 'model'), { precision });
@@ -99,7 +99,7 @@ describe('choosing a precision', () => {
   test('an unknown precision is an InputError naming the choices', async () => {
     const err = await rejection(loadModel(dir, { precision: 'fp16' as never }));
     expect(err.name).toBe('InputError');
-    expect(err.message).toMatch(/'fp32', 'bf16', 'int8' or 'auto'/);
+    expect(err.message).toMatch(/loadModel: 'precision' must be one of 'fp32', 'bf16', 'int8', 'auto', got "fp16"/);
   });
 
   test('a reduced-precision model refuses save(), which would store rounded weights', async () => {
@@ -148,7 +148,7 @@ describe('bf16 training', () => {
     expect(start && start.type === 'start' && start.precision).toBe('bf16');
     expect(updateError(result.lastDir)).toBeLessThan(0.05);
     const step = events.find((e) => e.type === 'step');
-    const loss = JSON.parse(fs.readFileSync(path.join(stepDir, 'expected.json'), 'utf8')).loss;
+    const { loss } = readJson<{ loss: number }>(path.join(stepDir, 'expected.json'));
     expect(step && step.type === 'step' && Math.abs(step.loss - loss) / loss).toBeLessThan(0.01);
     // The checkpoint loads as a float32 model.
     const model = await loadModel(result.lastDir);
@@ -206,7 +206,10 @@ describe('on a processor without native bf16 (SER_TORCH_NO_NATIVE_BF16=1)', () =
       env: { ...process.env, SER_TORCH_NO_NATIVE_BF16: '1' },
       encoding: 'utf8',
     });
-    const r = JSON.parse(out.trim().split('\n').pop()!);
+    const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      cpu: { bf16: boolean }; auto: string; reason: string; bf16: string; finite: boolean; modelWarnings: string[];
+      again: string[]; warnings: string[]; start: { precision: string }; warning: { message: string };
+    };
     expect(r.cpu.bf16).toBe(false);
     expect(r.auto).toBe('fp32');
     expect(r.reason).toMatch(/no native bf16/);

@@ -22,7 +22,7 @@ test('a last batch of one joins the batch before it: every counted step runs, th
   // 4 examples, batchSize 3: batches of 3 and 1 would leave a batch CCC cannot use.
   const seen = await events({ ...oneStep, outDir: tmp('one'), batchSize: 3, epochs: 3, lrSchedule: 'linear' });
   const start = seen.find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>;
-  const steps = seen.filter((e) => e.type === 'step') as Extract<TrainEvent, { type: 'step' }>[];
+  const steps = seen.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step');
   expect(start.totalSteps).toBe(3);
   expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
   // lr = lr0 * (1 - (step - 1) / total): the last step runs at a third of the start.
@@ -84,7 +84,7 @@ test('a run refused before it starts leaves no outDir behind', async () => {
   expect(fs.existsSync(outDir)).toBe(false);
 });
 
-test('the addon checks every option\'s type: no silent default', async () => {
+test('the addon checks every option\'s type: no silent default', () => {
   const addon = nativeAddon() as unknown as { train: (o: object, cb: () => void) => unknown };
   const call = (extra: object) => () => addon.train({ ...oneStep, outDir: tmp('napi'), ...extra }, () => undefined);
   expect(call({ freezeFeatureEncoder: 'false' })).toThrow(/'freezeFeatureEncoder' must be a boolean/);

@@ -6,7 +6,7 @@ import * as path from 'path';
 
 import { evaluate, loadModel, train, type TrainEvent } from '../lib';
 import { runDemo } from '../lib/demo';
-import { fixturesDir, maxAbsDiff, rejection } from './helpers/fixtures';
+import { maxAbsDiff, readJson, rejection } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
 import { oneStep, stepDir } from './helpers/train-step';
 
@@ -19,7 +19,7 @@ const stepEvents = () => {
   return { steps, onEvent: (e: TrainEvent) => e.type === 'step' && steps.push(e) };
 };
 // PyTorch's loss before the step (scripts/gen-train-fixture.py), on the same weights and batch.
-const referenceLoss: number = JSON.parse(fs.readFileSync(path.join(stepDir, 'expected.json'), 'utf8')).loss;
+const referenceLoss = readJson<{ loss: number }>(path.join(stepDir, 'expected.json')).loss;
 
 describe.each([
   ['adam', { optimizer: 'adam' as const, lr: 1e-4 }, 'expected_adam.safetensors'],
@@ -145,7 +145,7 @@ test('an AbortSignal stops at a step boundary; resume finishes the run', async (
   expect(first.aborted).toBe(true);
   expect(first.steps).toBeGreaterThanOrEqual(3);
   expect(first.steps).toBeLessThan(40);
-  const state = JSON.parse(fs.readFileSync(path.join(outDir, 'last', 'trainer_state.json'), 'utf8'));
+  const state = readJson<{ step: number }>(path.join(outDir, 'last', 'trainer_state.json'));
   expect(state.step).toBe(first.steps);
   const events: TrainEvent[] = [];
   const resumed = await train({ ...opts, resume: true, onEvent: (e) => events.push(e) });

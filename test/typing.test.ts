@@ -18,7 +18,8 @@ function diagnostics(file: string, text?: string): string[] {
   const options = { ...config.options, noEmit: true };
   const host = ts.createCompilerHost(options);
   if (text !== undefined) {
-    const { getSourceFile, fileExists } = host;
+    const getSourceFile = host.getSourceFile.bind(host);
+    const fileExists = host.fileExists.bind(host);
     host.fileExists = (f) => f === file || fileExists(f);
     host.getSourceFile = (f, language, ...rest) =>
       f === file ? ts.createSourceFile(f, text, language) : getSourceFile(f, language, ...rest);

@@ -26,7 +26,7 @@ function predictInWorker(): Promise<number[]> {
   `;
   return new Promise((resolve, reject) => {
     const w = new Worker(code, { eval: true, workerData: { lib, tsRegister, modelDir } });
-    w.once('message', (m) => (Array.isArray(m) ? resolve(m) : reject(new Error(m.error))));
+    w.once('message', (m: unknown) => (Array.isArray(m) ? resolve(m) : reject(new Error((m as { error: string }).error))));
     w.once('error', reject);
   });
 }
