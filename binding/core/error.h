@@ -34,4 +34,9 @@ class Error : public std::runtime_error {
   ErrorCode code_;
 };
 
+// Throws Error(code, "<where>: <what>"): where is the file (or file:line, or call) the problem is in.
+[[noreturn]] inline void fail_at(ErrorCode code, const std::string& where, const std::string& what) {
+  throw Error(code, where + ": " + what);
+}
+
 }  // namespace ser

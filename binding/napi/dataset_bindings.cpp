@@ -5,6 +5,7 @@
 #include "api/model_factory.h"
 #include "demo/synthetic_corpus.h"
 #include "errors.h"
+#include "label_range.h"
 #include "promise_worker.h"
 #include "train/manifest.h"
 
@@ -83,11 +84,11 @@ class CreateModelWorker : public PromiseWorker {
 Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw make_error(env, "ERR_INPUT", "readManifest(path, range)");
-  ser::train::LabelRange range;
-  if (info[1].IsArray()) {
-    auto r = info[1].As<Napi::Array>();
-    range.min = r.Get(0u).As<Napi::Number>().DoubleValue();
-    range.max = r.Get(1u).As<Napi::Number>().DoubleValue();
+  ser::train::LabelRange range;  // [0, 1] when left out
+  if (!info[1].IsUndefined()) {
+    auto given = to_label_range(info[1]);
+    if (!given) throw make_error(env, "ERR_INPUT", "readManifest(path, range): range must be [min, max] with finite min < max");
+    range = *given;
   }
   return queue<ManifestWorker>(env, info[0].As<Napi::String>().Utf8Value(), range);
 }

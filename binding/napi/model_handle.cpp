@@ -99,20 +99,14 @@ Napi::Value ModelHandle::Run(const Napi::CallbackInfo& info) {
   else if (kind == "hidden") k = ser::OutputKind::HiddenStates;
   else throw make_error(env, "ERR_INPUT", "unknown output kind \"" + kind + "\"");
   const int batch = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 1;
-  auto* worker = new RunWorker(env, std::move(m), std::move(inputs), k, batch);
-  auto promise = worker->promise();
-  worker->Queue();
-  return promise;
+  return queue<RunWorker>(env, std::move(m), std::move(inputs), k, batch);
 }
 
 Napi::Value ModelHandle::Save(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto m = model(env);
   if (!info[0].IsString()) throw make_error(env, "ERR_INPUT", "save(dir): dir must be a string");
-  auto* worker = new SaveWorker(env, std::move(m), info[0].As<Napi::String>().Utf8Value());
-  auto promise = worker->promise();
-  worker->Queue();
-  return promise;
+  return queue<SaveWorker>(env, std::move(m), info[0].As<Napi::String>().Utf8Value());
 }
 
 Napi::Value ModelHandle::Dispose(const Napi::CallbackInfo& info) {
@@ -123,10 +117,7 @@ Napi::Value ModelHandle::Dispose(const Napi::CallbackInfo& info) {
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw make_error(env, "ERR_INPUT", "loadModel(dir): dir must be a string");
-  auto* worker = new LoadWorker(env, info[0].As<Napi::String>().Utf8Value(), to_model_options(info[1]));
-  auto promise = worker->promise();
-  worker->Queue();
-  return promise;
+  return queue<LoadWorker>(env, info[0].As<Napi::String>().Utf8Value(), to_model_options(info[1]));
 }
 
 }  // namespace ser_napi

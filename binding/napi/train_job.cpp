@@ -2,11 +2,11 @@
 
 #include <atomic>
 #include <memory>
-#include <cmath>
 #include <limits>
 
 #include "error.h"
 #include "errors.h"
+#include "label_range.h"
 #include "option_reader.h"
 #include "runtime/threads.h"
 #include "training_threads.h"
@@ -43,14 +43,9 @@ ser::train::TrainOptions to_train_options(const Napi::Value& value) {
   t.dev_manifest = r.text("dev", "");
   t.out_dir = r.text("outDir", "");
   if (r.has("labelRange")) {
-    Napi::Value v = r.raw("labelRange");
-    auto bad = [&] { r.fail("labelRange", "must be [min, max] with finite min < max"); };
-    if (!v.IsArray() || v.As<Napi::Array>().Length() != 2) bad();
-    auto a = v.As<Napi::Array>();
-    if (!a.Get(0u).IsNumber() || !a.Get(1u).IsNumber()) bad();
-    t.label_range.min = a.Get(0u).As<Napi::Number>().DoubleValue();
-    t.label_range.max = a.Get(1u).As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(t.label_range.min) || !std::isfinite(t.label_range.max) || !(t.label_range.min < t.label_range.max)) bad();
+    auto range = to_label_range(r.raw("labelRange"));
+    if (!range) r.fail("labelRange", "must be [min, max] with finite min < max");
+    t.label_range = *range;
   }
   const double inf = std::numeric_limits<double>::infinity();
   t.optimizer = r.text("optimizer", t.optimizer);

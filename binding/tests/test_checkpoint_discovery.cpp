@@ -1,12 +1,12 @@
 // Checkpoint discovery after crashes: which folder a resume takes (<out>/last, or the ".last.old-PID"
 // a kill between write_checkpoint's two renames leaves), which leftovers are cleaned up, and the
 // loop state read back. The folders are laid out by hand as a killed run leaves them.
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "error.h"
+#include "temp_dir.h"
 #include "train/checkpoint_store.h"
 // Last: its CHECK replaces the glog CHECK that torch's headers bring in.
 #include "harness.h"
@@ -17,29 +17,20 @@ namespace fs = std::filesystem;
 using ser::train::find_checkpoint;
 using ser::train::remove_stale_temporaries;
 
-struct OutDir {
-  std::string path;
-  OutDir() {
-    char tmpl[] = "/tmp/ser-ckpt-test-XXXXXX";
-    if (!::mkdtemp(tmpl)) throw ser_test::Failure("mkdtemp failed");
-    path = tmpl;
-  }
-  ~OutDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string at(const std::string& name) const { return (fs::path(path) / name).string(); }
+// A training outDir, laid out by hand.
+struct OutDir : ser_test::TempDir {
+  OutDir() : TempDir("ser-ckpt-test") {}
   // A checkpoint folder; `finished` writes trainer_state.json (a folder has it once it is whole).
   void folder(const std::string& name, bool finished, int64_t step = 1) const {
-    fs::create_directories(at(name));
-    std::ofstream(at(name) + "/model.safetensors") << "x";
+    fs::create_directories(file(name));
+    std::ofstream(file(name) + "/model.safetensors") << "x";
     if (finished) {
-      std::ofstream(at(name) + "/trainer_state.json")
+      std::ofstream(file(name) + "/trainer_state.json")
           << R"({"epoch": 1, "next_batch": 2, "step": )" << step
           << R"(, "best_mean": 0.25, "best_ccc": [0.5, 0.0], "dimensions": ["arousal", "valence"], "seed": 42})";
     }
   }
-  bool has(const std::string& name) const { return fs::exists(at(name)); }
+  bool has(const std::string& name) const { return fs::exists(file(name)); }
 };
 
 }  // namespace
@@ -55,14 +46,14 @@ TEST_CASE("checkpoint discovery: a finished last is taken, before any leftover")
   OutDir out;
   out.folder("last", true, 8);
   out.folder(".last.old-123", true, 4);
-  CHECK(find_checkpoint(out.path, "last") == out.at("last"));
+  CHECK(find_checkpoint(out.path, "last") == out.file("last"));
 }
 
 TEST_CASE("checkpoint discovery: killed between the renames, the .last.old-PID is taken") {
   OutDir out;
   out.folder(".last.old-4242", true);
   out.folder(".last.tmp-4242", false);  // the new one, not yet whole
-  CHECK(find_checkpoint(out.path, "last") == out.at(".last.old-4242"));
+  CHECK(find_checkpoint(out.path, "last") == out.file(".last.old-4242"));
 }
 
 TEST_CASE("checkpoint discovery: temporaries, unfinished folders and other names are never taken") {
@@ -70,12 +61,12 @@ TEST_CASE("checkpoint discovery: temporaries, unfinished folders and other names
   out.folder(".last.tmp-17", true);   // whole but never swapped in: the kill hit before the renames
   out.folder(".last.old-18", false);  // unfinished
   out.folder(".last.old-21", false);
-  std::ofstream(out.at(".last.old-21") + "/trainer_state.json") << "{ damaged";  // unreadable: not taken
+  std::ofstream(out.file(".last.old-21") + "/trainer_state.json") << "{ damaged";  // unreadable: not taken
   out.folder("last", false);
   out.folder(".best.old-19", true);   // another checkpoint's leftover
   out.folder("last.old-20", true);    // not a leftover name
   CHECK(find_checkpoint(out.path, "last").empty());
-  CHECK(find_checkpoint(out.path, "best") == out.at(".best.old-19"));
+  CHECK(find_checkpoint(out.path, "best") == out.file(".best.old-19"));
 }
 
 TEST_CASE("stale temporaries: .tmp- folders go; .old- goes only once its checkpoint is whole again") {
@@ -86,14 +77,14 @@ TEST_CASE("stale temporaries: .tmp- folders go; .old- goes only once its checkpo
   out.folder(".best.tmp-7", true);
   out.folder(".best.old-8", true);   // best is missing: this is the only best, kept
   out.folder("best-notes", false);   // the user's own folders and files stay
-  std::ofstream(out.at(".hidden")) << "mine";
+  std::ofstream(out.file(".hidden")) << "mine";
   remove_stale_temporaries(out.path);
-  CHECK(out.has("last") && fs::exists(out.at("last") + "/trainer_state.json"));
+  CHECK(out.has("last") && fs::exists(out.file("last") + "/trainer_state.json"));
   CHECK(!out.has(".last.old-5"));
   CHECK(!out.has(".last.tmp-6"));
   CHECK(!out.has(".best.tmp-7"));
   CHECK(out.has(".best.old-8"));
-  CHECK(find_checkpoint(out.path, "best") == out.at(".best.old-8"));
+  CHECK(find_checkpoint(out.path, "best") == out.file(".best.old-8"));
   CHECK(out.has("best-notes"));
   CHECK(out.has(".hidden"));
 }
@@ -104,23 +95,23 @@ TEST_CASE("stale temporaries: killed between the renames, the resume point survi
   out.folder(".last.tmp-99", true, 16);
   remove_stale_temporaries(out.path);
   CHECK(!out.has(".last.tmp-99"));
-  CHECK(find_checkpoint(out.path, "last") == out.at(".last.old-99"));
+  CHECK(find_checkpoint(out.path, "last") == out.file(".last.old-99"));
   CHECK(ser::train::read_loop_state(find_checkpoint(out.path, "last")).step == 12);
 }
 
 TEST_CASE("loop state: trainer_state.json read back; a damaged one is ERR_CHECKPOINT") {
   OutDir out;
   out.folder("last", true, 37);
-  auto s = ser::train::read_loop_state(out.at("last"));
+  auto s = ser::train::read_loop_state(out.file("last"));
   CHECK(s.epoch == 1 && s.next_batch == 2 && s.step == 37 && s.seed == 42);
   CHECK(s.best_mean == 0.25);
   CHECK(s.best_ccc == std::vector<double>({0.5, 0.0}));
   CHECK(s.dimensions == std::vector<std::string>({"arousal", "valence"}));
-  std::ofstream(out.at("last") + "/trainer_state.json", std::ios::trunc) << R"({"epoch": 1, "step": 3})";
-  CHECK_THROWS_CODE(ser::train::read_loop_state(out.at("last")), ser::ErrorCode::Checkpoint);
-  std::ofstream(out.at("last") + "/trainer_state.json", std::ios::trunc) << "{ not json";
-  CHECK_THROWS_CODE(ser::train::read_loop_state(out.at("last")), ser::ErrorCode::Checkpoint);
-  CHECK_THROWS_CODE(ser::train::read_loop_state(out.at("nowhere")), ser::ErrorCode::Checkpoint);
+  std::ofstream(out.file("last") + "/trainer_state.json", std::ios::trunc) << R"({"epoch": 1, "step": 3})";
+  CHECK_THROWS_CODE(ser::train::read_loop_state(out.file("last")), ser::ErrorCode::Checkpoint);
+  std::ofstream(out.file("last") + "/trainer_state.json", std::ios::trunc) << "{ not json";
+  CHECK_THROWS_CODE(ser::train::read_loop_state(out.file("last")), ser::ErrorCode::Checkpoint);
+  CHECK_THROWS_CODE(ser::train::read_loop_state(out.file("nowhere")), ser::ErrorCode::Checkpoint);
 }
 
 // Run A is killed between the renames (.last.old-A); run B resumes from it, writes `last` (A's

@@ -3,7 +3,6 @@
 // whose values are repeated below and compared exactly.
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -16,6 +15,7 @@
 #include "error.h"
 #include "io/safetensors.h"
 #include "io/torch_bin.h"
+#include "temp_dir.h"
 // Last: its CHECK replaces the glog CHECK that torch's headers bring in.
 #include "harness.h"
 
@@ -25,20 +25,7 @@ namespace fs = std::filesystem;
 using ser::ErrorCode;
 using ser::io::NamedTensors;
 
-// A fresh folder per test, removed afterwards.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ser-io-test-XXXXXX";
-    if (!::mkdtemp(tmpl)) throw ser_test::Failure("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-};
+using ser_test::TempDir;
 
 std::string fixture(const std::string& name) { return ser_test::fixtures_dir() + "/io/" + name; }
 

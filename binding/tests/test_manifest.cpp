@@ -1,12 +1,12 @@
 // Manifest reading: RFC 4180 quoting (commas, doubled quotes, line breaks inside quotes), CRLF,
 // label ranges, and errors that name file and line. (A UTF-8 BOM and CR-only line ends: see
 // test_untrusted_input.cpp.)
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "error.h"
+#include "temp_dir.h"
 #include "train/manifest.h"
 #include "harness.h"
 
@@ -19,16 +19,8 @@ using ser::train::read_manifest;
 
 // A fresh folder per test holding copies of a train_step WAV under the names a test needs.
 struct Corpus {
-  std::string dir;
-  Corpus() {
-    char tmpl[] = "/tmp/ser-manifest-test-XXXXXX";
-    if (!::mkdtemp(tmpl)) throw ser_test::Failure("mkdtemp failed");
-    dir = tmpl;
-  }
-  ~Corpus() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
+  ser_test::TempDir tmp{"ser-manifest-test"};
+  const std::string& dir = tmp.path;
   void wav(const std::string& name) const {
     fs::create_directories(fs::path(dir + "/" + name).parent_path());
     fs::copy_file(ser_test::fixtures_dir() + "/train_step/wav/a.wav", dir + "/" + name);

@@ -3,15 +3,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include <unistd.h>
-
 #include "config/model_config.h"
 #include "config/untrusted_json.h"
 #include "error.h"
-#include "harness.h"
 #include "io/safetensors.h"
+#include "temp_dir.h"
 #include "train/manifest.h"
 #include "train/out_dir_lock.h"
+// Last: its CHECK replaces the glog CHECK that torch's headers bring in.
+#include "harness.h"
 
 using ser::ErrorCode;
 namespace fs = std::filesystem;
@@ -27,13 +27,6 @@ std::string message_of(const std::function<void()>& f) {
     return e.what();
   }
   return "";
-}
-
-fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("ser-untrusted-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
 }
 
 // A manifest next to a copy of one fixture clip, so that rows resolve.
@@ -57,7 +50,8 @@ TEST_CASE("untrusted JSON: nesting 200,000 deep is refused, not a stack overflow
 }
 
 TEST_CASE("untrusted JSON: a safetensors header nested deep is a CheckpointError") {
-  const fs::path dir = scratch("st");
+  const ser_test::TempDir tmp("ser-untrusted-st");
+  const fs::path dir = fs::path(tmp.path);
   const std::string header = "{\"w\": {\"dtype\": \"F32\", \"shape\": " + nested(200000) + ", \"data_offsets\": [0, 4]}}";
   std::ofstream out(dir / "model.safetensors", std::ios::binary);
   const uint64_t n = header.size();
@@ -68,7 +62,8 @@ TEST_CASE("untrusted JSON: a safetensors header nested deep is a CheckpointError
 }
 
 TEST_CASE("manifest: a JSONL row nested deep or with a key twice is refused, naming the line") {
-  const fs::path dir = scratch("jsonl");
+  const ser_test::TempDir tmp("ser-untrusted-jsonl");
+  const fs::path dir = fs::path(tmp.path);
   const auto deep = write_manifest(dir, "deep.jsonl", "{\"file\": \"a.wav\", \"arousal\": 0.5, \"x\": " + nested(200000) + "}\n");
   CHECK_THROWS_CODE(ser::train::read_manifest(deep, {}), ErrorCode::Input);
   CHECK(message_of([&] { ser::train::read_manifest(deep, {}); }).find("deep.jsonl:1") != std::string::npos);
@@ -77,7 +72,8 @@ TEST_CASE("manifest: a JSONL row nested deep or with a key twice is refused, nam
 }
 
 TEST_CASE("manifest: a UTF-8 BOM and CR-only line ends read like a plain file") {
-  const fs::path dir = scratch("csv");
+  const ser_test::TempDir tmp("ser-untrusted-csv");
+  const fs::path dir = fs::path(tmp.path);
   const auto bom = write_manifest(dir, "bom.csv", "\xEF\xBB\xBF" "file,arousal\na.wav,0.5\n");
   CHECK(ser::train::read_manifest(bom, {}).examples.size() == 1);
   const auto cr = write_manifest(dir, "cr.csv", "file,arousal\ra.wav,0.5\ra.wav,0.25\r");
@@ -89,7 +85,8 @@ TEST_CASE("manifest: a UTF-8 BOM and CR-only line ends read like a plain file") 
 }
 
 TEST_CASE("manifest: a label outside labelRange hints at the option") {
-  const fs::path dir = scratch("range");
+  const ser_test::TempDir tmp("ser-untrusted-range");
+  const fs::path dir = fs::path(tmp.path);
   const auto scale = write_manifest(dir, "scale.csv", "file,arousal\na.wav,4\n");
   const std::string m = message_of([&] { ser::train::read_manifest(scale, {}); });
   CHECK(m.find("scale.csv:2") != std::string::npos);
@@ -97,7 +94,8 @@ TEST_CASE("manifest: a label outside labelRange hints at the option") {
 }
 
 TEST_CASE("outDir lock: a second run on one outDir is Busy until the first lets go") {
-  const fs::path dir = scratch("lock") / "out";
+  const ser_test::TempDir tmp("ser-untrusted-lock");
+  const fs::path dir = fs::path(tmp.path) / "out";
   {
     ser::train::OutDirLock first(dir.string());
     CHECK(fs::is_directory(dir));

@@ -6,6 +6,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "api/cnn14_checkpoint.h"
+#include "config/dimensions.h"
 #include "config/json_file.h"
 #include "error.h"
 #include "io/checkpoint_loader.h"
@@ -93,7 +94,7 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
     tensors = io::read_checkpoint_dir(dir);
   const bool has_head = wants_head(f.config, tensors);
   f.new_head = ensure_head && !has_head;
-  if ((has_head || ensure_head) && f.config.labels.empty()) f.config.labels = {"arousal", "dominance", "valence"};
+  if ((has_head || ensure_head) && f.config.labels.empty()) f.config.labels = kDefaultDimensions;
   // Only an explicit numLayers drops layers; a config that disagrees with its checkpoint is an error.
   f.model = models::build_network(f.config, has_head || ensure_head);
   if (lazy) {
@@ -116,7 +117,7 @@ ModelFolder new_model(const ModelConfig& config, const PreprocessorConfig& pre, 
   f.config = config;
   f.pre = pre;
   with_head = with_head || config.is_cnn14();
-  if (with_head && f.config.labels.empty()) f.config.labels = {"arousal", "dominance", "valence"};
+  if (with_head && f.config.labels.empty()) f.config.labels = kDefaultDimensions;
   at::manual_seed(seed);
   f.model = models::build_network(f.config, with_head);
   f.new_head = with_head;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/dimensions.h"
 #include "config/json_file.h"
 #include "config/untrusted_json.h"
 #include "error.h"
@@ -14,37 +15,33 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void bad(const std::string& source, const std::string& what) {
-  throw Error(ErrorCode::Config, source + ": " + what);
-}
-
 // Typed field readers: absent keys keep the default, present keys must have the right type.
 void get_int(const json& j, const char* key, int64_t& out, const std::string& src) {
   if (!j.contains(key) || j[key].is_null()) return;
-  if (!j[key].is_number_integer()) bad(src, std::string("'") + key + "' must be an integer");
+  if (!j[key].is_number_integer()) fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be an integer");
   out = j[key].get<int64_t>();
 }
 void get_double(const json& j, const char* key, double& out, const std::string& src) {
   if (!j.contains(key) || j[key].is_null()) return;
-  if (!j[key].is_number()) bad(src, std::string("'") + key + "' must be a number");
+  if (!j[key].is_number()) fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be a number");
   out = j[key].get<double>();
 }
 void get_bool(const json& j, const char* key, bool& out, const std::string& src) {
   if (!j.contains(key) || j[key].is_null()) return;
-  if (!j[key].is_boolean()) bad(src, std::string("'") + key + "' must be true or false");
+  if (!j[key].is_boolean()) fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be true or false");
   out = j[key].get<bool>();
 }
 void get_string(const json& j, const char* key, std::string& out, const std::string& src) {
   if (!j.contains(key) || j[key].is_null()) return;
-  if (!j[key].is_string()) bad(src, std::string("'") + key + "' must be a string");
+  if (!j[key].is_string()) fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be a string");
   out = j[key].get<std::string>();
 }
 void get_int_list(const json& j, const char* key, std::vector<int64_t>& out, const std::string& src) {
   if (!j.contains(key) || j[key].is_null()) return;
-  if (!j[key].is_array()) bad(src, std::string("'") + key + "' must be a list of integers");
+  if (!j[key].is_array()) fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be a list of integers");
   out.clear();
   for (const auto& v : j[key]) {
-    if (!v.is_number_integer()) bad(src, std::string("'") + key + "' must be a list of integers");
+    if (!v.is_number_integer()) fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be a list of integers");
     out.push_back(v.get<int64_t>());
   }
 }
@@ -59,7 +56,7 @@ void validate(const ModelConfig& c, const std::string& src) {
   // (XLS-R 2B: 48 layers, 1920 wide, 7680 intermediate).
   auto in_range = [&](int64_t v, int64_t max, const char* name) {
     if (v <= 0 || v > max)
-      bad(src, std::string("'") + name + "' must lie in 1.." + std::to_string(max) + ", got " + std::to_string(v));
+      fail_at(ErrorCode::Config, src, std::string("'") + name + "' must lie in 1.." + std::to_string(max) + ", got " + std::to_string(v));
   };
   auto positive = [&](int64_t v, const char* name) { in_range(v, kMaxConfigSize, name); };
   in_range(c.hidden_size, 16384, "hidden_size");
@@ -68,7 +65,7 @@ void validate(const ModelConfig& c, const std::string& src) {
   in_range(c.intermediate_size, 65536, "intermediate_size");
   in_range(c.num_conv_pos_embeddings, 4096, "num_conv_pos_embeddings");
   positive(c.num_conv_pos_embedding_groups, "num_conv_pos_embedding_groups");
-  if (c.conv_dim.size() > 64) bad(src, "'conv_dim' lists more than 64 layers");
+  if (c.conv_dim.size() > 64) fail_at(ErrorCode::Config, src, "'conv_dim' lists more than 64 layers");
   for (size_t i = 0; i < c.conv_dim.size() && i < c.conv_kernel.size() && i < c.conv_stride.size(); ++i) {
     in_range(c.conv_dim[i], 16384, "conv_dim");
     in_range(c.conv_kernel[i], 4096, "conv_kernel");
@@ -77,26 +74,26 @@ void validate(const ModelConfig& c, const std::string& src) {
   // Whole-model size: 4 G parameters (16 GB in float32) is beyond what this package serves.
   const double layer = 4.0 * c.hidden_size * c.hidden_size + 2.0 * c.hidden_size * c.intermediate_size;
   if (layer * c.num_hidden_layers > 4e9)
-    bad(src, "the transformer would hold " + std::to_string(static_cast<long long>(layer * c.num_hidden_layers / 1e6)) +
+    fail_at(ErrorCode::Config, src, "the transformer would hold " + std::to_string(static_cast<long long>(layer * c.num_hidden_layers / 1e6)) +
                  " M parameters (more than 4000 M): hidden_size, intermediate_size and num_hidden_layers together are too large");
   if (c.hidden_size % c.num_attention_heads != 0)
-    bad(src, "hidden_size " + std::to_string(c.hidden_size) + " is not divisible by num_attention_heads " +
+    fail_at(ErrorCode::Config, src, "hidden_size " + std::to_string(c.hidden_size) + " is not divisible by num_attention_heads " +
                  std::to_string(c.num_attention_heads));
   if (c.hidden_size % c.num_conv_pos_embedding_groups != 0)
-    bad(src, "hidden_size is not divisible by num_conv_pos_embedding_groups");
-  if (c.conv_dim.empty()) bad(src, "'conv_dim' is empty");
+    fail_at(ErrorCode::Config, src, "hidden_size is not divisible by num_conv_pos_embedding_groups");
+  if (c.conv_dim.empty()) fail_at(ErrorCode::Config, src, "'conv_dim' is empty");
   if (c.conv_dim.size() != c.conv_kernel.size() || c.conv_dim.size() != c.conv_stride.size())
-    bad(src, "conv_dim, conv_kernel and conv_stride have different lengths (" + std::to_string(c.conv_dim.size()) +
+    fail_at(ErrorCode::Config, src, "conv_dim, conv_kernel and conv_stride have different lengths (" + std::to_string(c.conv_dim.size()) +
                  ", " + std::to_string(c.conv_kernel.size()) + ", " + std::to_string(c.conv_stride.size()) + ")");
   if (c.feat_extract_norm != "group" && c.feat_extract_norm != "layer")
-    bad(src, "'feat_extract_norm' must be \"group\" or \"layer\", got \"" + c.feat_extract_norm + "\"");
+    fail_at(ErrorCode::Config, src, "'feat_extract_norm' must be \"group\" or \"layer\", got \"" + c.feat_extract_norm + "\"");
   for (const auto* act : {&c.hidden_act, &c.feat_extract_activation})
     if (std::find(kActivations.begin(), kActivations.end(), *act) == kActivations.end())
-      bad(src, "unsupported activation \"" + *act + "\"");
-  if (!(c.layer_norm_eps > 0)) bad(src, "'layer_norm_eps' must be positive");
+      fail_at(ErrorCode::Config, src, "unsupported activation \"" + *act + "\"");
+  if (!(c.layer_norm_eps > 0)) fail_at(ErrorCode::Config, src, "'layer_norm_eps' must be positive");
   for (double p : {c.hidden_dropout, c.attention_dropout, c.activation_dropout, c.feat_proj_dropout,
                    c.final_dropout, c.layerdrop, c.mask_time_prob, c.mask_feature_prob})
-    if (!(p >= 0 && p <= 1)) bad(src, "dropout and masking probabilities must lie in [0, 1]");
+    if (!(p >= 0 && p <= 1)) fail_at(ErrorCode::Config, src, "dropout and masking probabilities must lie in [0, 1]");
 }
 
 void read_labels(const json& j, ModelConfig& c, const std::string& src) {
@@ -110,19 +107,19 @@ void read_labels(const json& j, ModelConfig& c, const std::string& src) {
       if (used != it.key().size()) idx = -1;
     } catch (...) {
     }
-    if (idx < 0 || !it.value().is_string()) bad(src, "'id2label' must map \"0\", \"1\", ... to names");
+    if (idx < 0 || !it.value().is_string()) fail_at(ErrorCode::Config, src, "'id2label' must map \"0\", \"1\", ... to names");
     by_index[idx] = it.value().get<std::string>();
   }
   int64_t expect = 0;
   for (auto& [idx, name] : by_index) {
-    if (idx != expect++) bad(src, "'id2label' indices must be 0..n-1");
+    if (idx != expect++) fail_at(ErrorCode::Config, src, "'id2label' indices must be 0..n-1");
     c.labels.push_back(name);
   }
 }
 
 json parse_object(const std::string& text, const std::string& src) {
-  json j = parse_untrusted_json(text, [&](const std::string& m) { bad(src, m); });
-  if (!j.is_object()) bad(src, "expected a JSON object");
+  json j = parse_untrusted_json(text, [&](const std::string& m) { fail_at(ErrorCode::Config, src, m); });
+  if (!j.is_object()) fail_at(ErrorCode::Config, src, "expected a JSON object");
   return j;
 }
 
@@ -144,12 +141,12 @@ void read_log_mel(const json& j, LogMelSettings& m, const std::string& src) {
 }
 
 void check_log_mel(const LogMelSettings& m, const std::string& src) {
-  if (m.sample_rate < 1000 || m.sample_rate > 384000) bad(src, "'sample_rate' must lie in 1000..384000");
-  if (m.n_fft < 2 || m.n_fft > 65536 || m.n_fft % 2 != 0) bad(src, "'n_fft' must be even and lie in 2..65536");
-  if (m.hop_length < 1 || m.hop_length > m.n_fft) bad(src, "'hop_length' must lie in 1..n_fft");
-  if (m.n_mels < 1 || m.n_mels > m.n_fft / 2 + 1) bad(src, "'n_mels' must lie in 1..n_fft/2+1");
+  if (m.sample_rate < 1000 || m.sample_rate > 384000) fail_at(ErrorCode::Config, src, "'sample_rate' must lie in 1000..384000");
+  if (m.n_fft < 2 || m.n_fft > 65536 || m.n_fft % 2 != 0) fail_at(ErrorCode::Config, src, "'n_fft' must be even and lie in 2..65536");
+  if (m.hop_length < 1 || m.hop_length > m.n_fft) fail_at(ErrorCode::Config, src, "'hop_length' must lie in 1..n_fft");
+  if (m.n_mels < 1 || m.n_mels > m.n_fft / 2 + 1) fail_at(ErrorCode::Config, src, "'n_mels' must lie in 1..n_fft/2+1");
   if (!(m.f_min >= 0 && m.f_max > m.f_min && m.f_max <= m.sample_rate / 2.0))
-    bad(src, "need 0 <= f_min < f_max <= sample_rate / 2 for the Mel filters");
+    fail_at(ErrorCode::Config, src, "need 0 <= f_min < f_max <= sample_rate / 2 for the Mel filters");
 }
 
 // CNN14: the front end and block widths; it always has its regression layer (A/D/V by default).
@@ -157,12 +154,12 @@ void read_cnn14(const json& j, ModelConfig& c, const std::string& src) {
   auto& m = c.cnn14.log_mel;
   read_log_mel(j, m, src);
   get_int_list(j, "channels", c.cnn14.channels, src);
-  if (c.cnn14.channels.size() != 6) bad(src, "'channels' must list the widths of the 6 conv blocks");
+  if (c.cnn14.channels.size() != 6) fail_at(ErrorCode::Config, src, "'channels' must list the widths of the 6 conv blocks");
   for (auto ch : c.cnn14.channels)
-    if (ch <= 0 || ch > kMaxCnn14Channels) bad(src, "'channels' must lie in 1.." + std::to_string(kMaxCnn14Channels));
+    if (ch <= 0 || ch > kMaxCnn14Channels) fail_at(ErrorCode::Config, src, "'channels' must lie in 1.." + std::to_string(kMaxCnn14Channels));
   check_log_mel(m, src);
   // Five 2x2 poolings halve the Mel axis five times too.
-  if (m.n_mels < 32) bad(src, "'n_mels' must be at least 32 for CNN14's five poolings, got " + std::to_string(m.n_mels));
+  if (m.n_mels < 32) fail_at(ErrorCode::Config, src, "'n_mels' must be at least 32 for CNN14's five poolings, got " + std::to_string(m.n_mels));
   const ModelConfig derived = cnn14_config(c.cnn14, c.labels);
   c.labels = derived.labels;
   c.hidden_size = derived.hidden_size;
@@ -196,7 +193,7 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
   if (c.model_type == "Cnn14" || c.model_type == "CNN14" || c.model_type == "cnn14_16k" || c.model_type == "Cnn14_16k")
     c.model_type = "cnn14";
   if (c.model_type != "wav2vec2" && c.model_type != "hubert" && c.model_type != "cnn14")
-    bad(src, "unknown model_type \"" + c.model_type + "\" (supported: wav2vec2, hubert, cnn14)");
+    fail_at(ErrorCode::Config, src, "unknown model_type \"" + c.model_type + "\" (supported: wav2vec2, hubert, cnn14)");
   if (j.contains("architectures") && j["architectures"].is_array())
     for (const auto& a : j["architectures"])
       if (a.is_string()) c.architectures.push_back(a.get<std::string>());
@@ -224,11 +221,11 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
   if (c.model_type == "wav2vec2") c.feat_proj_layer_norm = true;
   bool pos_bn = false;
   get_bool(j, "conv_pos_batch_norm", pos_bn, src);
-  if (pos_bn) bad(src, "'conv_pos_batch_norm' is not supported");
-  if (j.contains("adapter_attn_dim") && !j["adapter_attn_dim"].is_null()) bad(src, "'adapter_attn_dim' is not supported");
+  if (pos_bn) fail_at(ErrorCode::Config, src, "'conv_pos_batch_norm' is not supported");
+  if (j.contains("adapter_attn_dim") && !j["adapter_attn_dim"].is_null()) fail_at(ErrorCode::Config, src, "'adapter_attn_dim' is not supported");
   bool add_adapter = false;
   get_bool(j, "add_adapter", add_adapter, src);
-  if (add_adapter) bad(src, "'add_adapter' is not supported");
+  if (add_adapter) fail_at(ErrorCode::Config, src, "'add_adapter' is not supported");
   get_double(j, "hidden_dropout", c.hidden_dropout, src);
   get_double(j, "attention_dropout", c.attention_dropout, src);
   get_double(j, "activation_dropout", c.activation_dropout, src);
@@ -251,7 +248,7 @@ ModelConfig cnn14_config(const Cnn14Settings& settings, std::vector<std::string>
   c.model_type = "cnn14";
   c.architectures = {"Cnn14ForSpeechClassification"};
   c.cnn14 = settings;
-  c.labels = labels.empty() ? std::vector<std::string>{"arousal", "dominance", "valence"} : std::move(labels);
+  c.labels = labels.empty() ? kDefaultDimensions : std::move(labels);
   c.hidden_size = settings.channels.back();  // the embedding width (fc1)
   c.num_hidden_layers = static_cast<int64_t>(settings.channels.size());
   return c;

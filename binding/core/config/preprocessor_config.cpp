@@ -10,7 +10,7 @@ namespace ser {
 
 PreprocessorConfig parse_preprocessor_config(const std::string& text, const std::string& src,
                                              const PreprocessorConfig& defaults) {
-  nlohmann::json j = parse_untrusted_json(text, [&](const std::string& m) { throw Error(ErrorCode::Config, src + ": " + m); });
+  nlohmann::json j = parse_untrusted_json(text, [&](const std::string& m) { fail_at(ErrorCode::Config, src, m); });
   if (!j.is_object()) throw Error(ErrorCode::Config, src + ": expected a JSON object");
   PreprocessorConfig c = defaults;
   auto type_error = [&](const char* key, const char* type) {

@@ -36,8 +36,8 @@ class Unpickler {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorCode::Checkpoint, where_ + ": " + what); }
-  [[noreturn]] void fail_at(const std::string& what) const { fail(what + " (near byte " + std::to_string(pos_) + ")"); }
+  [[noreturn]] void fail(const std::string& what) const { fail_at(ErrorCode::Checkpoint, where_, what); }
+  [[noreturn]] void fail_near(const std::string& what) const { fail(what + " (near byte " + std::to_string(pos_) + ")"); }
 
   const unsigned char* take(size_t n) {
     if (n > data_.size() - pos_)
@@ -49,7 +49,7 @@ class Unpickler {
   std::string line() {
     const size_t start = pos_;
     while (pos_ < data_.size() && data_[pos_] != '\n' && pos_ - start < 256) ++pos_;
-    if (pos_ >= data_.size() || data_[pos_] != '\n') fail_at("has an unterminated GLOBAL name");
+    if (pos_ >= data_.size() || data_[pos_] != '\n') fail_near("has an unterminated GLOBAL name");
     return std::string(reinterpret_cast<const char*>(data_.data() + start), pos_++ - start);
   }
 
@@ -74,18 +74,18 @@ class Unpickler {
   }
   PickleObject& need(const PickleValue& v, ObjectKind k, const char* what) {
     PickleObject* o = as(v, k);
-    if (!o) fail_at(std::string("expects ") + what);
+    if (!o) fail_near(std::string("expects ") + what);
     return *o;
   }
 
   PickleValue pop() {
-    if (stack_.empty() || (!marks_.empty() && marks_.back() == stack_.size())) fail_at("pops an empty stack");
+    if (stack_.empty() || (!marks_.empty() && marks_.back() == stack_.size())) fail_near("pops an empty stack");
     PickleValue v = stack_.back();
     stack_.pop_back();
     return v;
   }
   std::vector<PickleValue> pop_to_mark() {
-    if (marks_.empty()) fail_at("uses a MARK that was never set");
+    if (marks_.empty()) fail_near("uses a MARK that was never set");
     std::vector<PickleValue> items(stack_.begin() + static_cast<std::ptrdiff_t>(marks_.back()), stack_.end());
     stack_.resize(marks_.back());
     marks_.pop_back();
@@ -112,7 +112,7 @@ class Unpickler {
 
   void step(unsigned char op) {
     switch (op) {
-      case 0x80: if (take(1)[0] > 5) fail_at("uses an unknown pickle protocol"); break;         // PROTO
+      case 0x80: if (take(1)[0] > 5) fail_near("uses an unknown pickle protocol"); break;         // PROTO
       case 0x95: take(8); break;                                                                // FRAME
       case '(': marks_.push_back(stack_.size()); break;                                         // MARK
       case 'N': stack_.push_back(PickleValue{}); break;                                         // NONE
@@ -122,7 +122,7 @@ class Unpickler {
       case 'M': stack_.push_back(integer(static_cast<int64_t>(read_le(take(2), 2)))); break;    // BININT2
       case 0x8a: case 0x8b: {                                                                   // LONG1, LONG4
         const uint64_t n = op == 0x8a ? take(1)[0] : read_le(take(4), 4);
-        if (n > 8) fail_at("holds an integer wider than 64 bits");
+        if (n > 8) fail_near("holds an integer wider than 64 bits");
         const unsigned char* p = take(n);
         uint64_t u = n ? read_le(p, static_cast<int>(n)) : 0;
         if (n && n < 8 && (p[n - 1] & 0x80)) u |= ~uint64_t{0} << (8 * n);  // sign-extend
@@ -162,7 +162,7 @@ class Unpickler {
       }
       case 'd': {                                                                               // DICT
         auto items = pop_to_mark();
-        if (items.size() % 2) fail_at("builds a dict from an odd number of items");
+        if (items.size() % 2) fail_near("builds a dict from an odd number of items");
         PickleValue d = make(ObjectKind::Dict);
         for (size_t i = 0; i < items.size(); i += 2) setitem(d, items[i], items[i + 1]);
         stack_.push_back(d);
@@ -186,7 +186,7 @@ class Unpickler {
       }
       case 'u': {                                                                               // SETITEMS
         auto items = pop_to_mark();
-        if (items.size() % 2) fail_at("sets an odd number of dict items");
+        if (items.size() % 2) fail_near("sets an odd number of dict items");
         for (size_t i = 0; i < items.size(); i += 2) setitem(top(), items[i], items[i + 1]);
         break;
       }
@@ -196,7 +196,7 @@ class Unpickler {
       case 'h': case 'j': {                                                                     // BINGET, LONG_BINGET
         const uint64_t k = op == 'h' ? take(1)[0] : read_le(take(4), 4);
         auto it = memo_.find(k);
-        if (it == memo_.end()) fail_at("reads memo slot " + std::to_string(k) + " that was never written");
+        if (it == memo_.end()) fail_near("reads memo slot " + std::to_string(k) + " that was never written");
         stack_.push_back(it->second);
         break;
       }
@@ -240,7 +240,7 @@ class Unpickler {
   }
 
   const PickleValue& top() {
-    if (stack_.empty() || (!marks_.empty() && marks_.back() == stack_.size())) fail_at("reads an empty stack");
+    if (stack_.empty() || (!marks_.empty() && marks_.back() == stack_.size())) fail_near("reads an empty stack");
     return stack_.back();
   }
 
@@ -250,15 +250,15 @@ class Unpickler {
     const auto& t = need(pid, ObjectKind::Tuple, "a storage tuple as persistent id").items;
     const PickleObject* tag = t.empty() ? nullptr : as(t[0], ObjectKind::Str);
     if (t.size() < 5 || !tag || tag->text != "storage")
-      fail_at("has a persistent id that is not ('storage', type, key, location, numel)");
-    if (t.size() > 5 && t[5].kind != ValueKind::None) fail_at("has a storage view (legacy format)");
+      fail_near("has a persistent id that is not ('storage', type, key, location, numel)");
+    if (t.size() > 5 && t[5].kind != ValueKind::None) fail_near("has a storage view (legacy format)");
     const std::string type = need(t[1], ObjectKind::Global, "a storage type").text;
     const std::string key = need(t[2], ObjectKind::Str, "a storage key").text;
-    if (t[4].kind != ValueKind::Int || t[4].i < 0) fail_at("has storage '" + key + "' with an invalid element count");
+    if (t[4].kind != ValueKind::Int || t[4].i < 0) fail_near("has storage '" + key + "' with an invalid element count");
     auto [it, fresh] = storages_.emplace(key, 0);
     if (!fresh) {
       const PickleObject& s = objects_[it->second];
-      if (s.storage_type != type || s.numel != t[4].i) fail_at("describes storage '" + key + "' twice, differently");
+      if (s.storage_type != type || s.numel != t[4].i) fail_near("describes storage '" + key + "' twice, differently");
       return ref(it->second);
     }
     PickleValue v = make(ObjectKind::Storage, key);
@@ -271,7 +271,7 @@ class Unpickler {
   std::vector<int64_t> int_tuple(const PickleValue& v, const char* what) {
     std::vector<int64_t> out;
     for (const auto& x : need(v, ObjectKind::Tuple, what).items) {
-      if (x.kind != ValueKind::Int) fail_at(std::string("expects integers in ") + what);
+      if (x.kind != ValueKind::Int) fail_near(std::string("expects integers in ") + what);
       out.push_back(x.i);
     }
     return out;
@@ -281,22 +281,22 @@ class Unpickler {
   // placeholder, so the error can later name the state-dict key that holds it.
   PickleValue call(const std::string& fn, const std::vector<PickleValue>& args) {
     if (fn == "collections.OrderedDict" || fn == "builtins.dict") {
-      if (!args.empty()) fail_at("calls " + fn + " with arguments");
+      if (!args.empty()) fail_near("calls " + fn + " with arguments");
       return make(ObjectKind::Dict);
     }
     if (fn == "torch._utils._rebuild_tensor_v2" || fn == "torch._utils._rebuild_tensor") {
-      if (args.size() < 4) fail_at("calls " + fn + " with too few arguments");
+      if (args.size() < 4) fail_near("calls " + fn + " with too few arguments");
       PickleValue t = make(ObjectKind::Tensor);
       PickleObject& o = objects_[t.ref];
-      if (!as(args[0], ObjectKind::Storage)) fail_at("rebuilds a tensor without a storage");
-      if (args[1].kind != ValueKind::Int) fail_at("rebuilds a tensor with a non-integer offset");
+      if (!as(args[0], ObjectKind::Storage)) fail_near("rebuilds a tensor without a storage");
+      if (args[1].kind != ValueKind::Int) fail_near("rebuilds a tensor with a non-integer offset");
       o.storage = args[0].ref, o.offset = args[1].i;
       o.sizes = int_tuple(args[2], "a tensor size");
       o.strides = int_tuple(args[3], "a tensor stride");
       return t;
     }
     if (fn == "torch._utils._rebuild_parameter" || fn == "torch._utils._rebuild_parameter_with_state") {
-      if (args.empty() || !as(args[0], ObjectKind::Tensor)) fail_at("rebuilds a parameter without a tensor");
+      if (args.empty() || !as(args[0], ObjectKind::Tensor)) fail_near("rebuilds a parameter without a tensor");
       return args[0];
     }
     return make(ObjectKind::Opaque, fn);

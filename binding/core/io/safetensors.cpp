@@ -25,10 +25,6 @@ using nlohmann::json;
 constexpr uint64_t kMaxHeader = 100ull * 1024 * 1024;
 constexpr size_t kMaxDims = 32;  // far above any real weight; bounds the shape vector
 
-[[noreturn]] void bad(const std::string& path, const std::string& what) {
-  throw Error(ErrorCode::Checkpoint, path + ": " + what);
-}
-
 struct Entry {
   std::string name;
   at::ScalarType dtype;
@@ -40,7 +36,7 @@ at::ScalarType parse_dtype(const std::string& path, const std::string& name, con
   if (d == "F32") return at::kFloat;
   if (d == "F16") return at::kHalf;
   if (d == "BF16") return at::kBFloat16;
-  bad(path, "tensor '" + name + "' has dtype " + d + " (supported: F32, F16, BF16)");
+  fail_at(ErrorCode::Checkpoint, path, "tensor '" + name + "' has dtype " + d + " (supported: F32, F16, BF16)");
 }
 
 bool is_non_negative_int(const json& v) {
@@ -54,17 +50,17 @@ json parse_json(const std::string& path, const std::string& text) {
             text,
       [&](const std::string& m) {
         const std::string invalid = "invalid JSON: ";
-        bad(path, "header is not valid JSON: " + (m.rfind(invalid, 0) == 0 ? m.substr(invalid.size()) : m));
+        fail_at(ErrorCode::Checkpoint, path, "header is not valid JSON: " + (m.rfind(invalid, 0) == 0 ? m.substr(invalid.size()) : m));
       },
       {/*refuse_duplicate_keys=*/true});
-  if (!j.is_object()) bad(path, "header is not a JSON object");
+  if (!j.is_object()) fail_at(ErrorCode::Checkpoint, path, "header is not a JSON object");
   return j;
 }
 
 void check_metadata(const std::string& path, const json& v) {
-  if (!v.is_object()) bad(path, "__metadata__ must be an object of strings");
+  if (!v.is_object()) fail_at(ErrorCode::Checkpoint, path, "__metadata__ must be an object of strings");
   for (auto m = v.begin(); m != v.end(); ++m)
-    if (!m.value().is_string()) bad(path, "__metadata__ value '" + m.key() + "' is not a string");
+    if (!m.value().is_string()) fail_at(ErrorCode::Checkpoint, path, "__metadata__ value '" + m.key() + "' is not a string");
 }
 
 Entry parse_entry(const std::string& path, const std::string& name, const json& v, uint64_t buffer_size) {
@@ -72,32 +68,32 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") ||
       !v["dtype"].is_string() || !v["shape"].is_array() || !v["data_offsets"].is_array() ||
       v["data_offsets"].size() != 2)
-    bad(path, t + "needs dtype (string), shape (array) and data_offsets [begin, end]");
+    fail_at(ErrorCode::Checkpoint, path, t + "needs dtype (string), shape (array) and data_offsets [begin, end]");
   Entry e;
   e.name = name;
   e.dtype = parse_dtype(path, name, v["dtype"].get<std::string>());
-  if (v["shape"].size() > kMaxDims) bad(path, t + "has " + std::to_string(v["shape"].size()) + " dimensions");
+  if (v["shape"].size() > kMaxDims) fail_at(ErrorCode::Checkpoint, path, t + "has " + std::to_string(v["shape"].size()) + " dimensions");
   uint64_t count = 1;
   for (const auto& d : v["shape"]) {
-    if (!is_non_negative_int(d)) bad(path, t + "has shape dimension " + d.dump() + " (must be an integer >= 0)");
+    if (!is_non_negative_int(d)) fail_at(ErrorCode::Checkpoint, path, t + "has shape dimension " + d.dump() + " (must be an integer >= 0)");
     const uint64_t n = d.get<uint64_t>();
     // Bounded by max/8 so count * element size can never wrap (and fits int64).
-    if (n != 0 && count > std::numeric_limits<uint64_t>::max() / 8 / n) bad(path, t + "has an impossibly large shape");
+    if (n != 0 && count > std::numeric_limits<uint64_t>::max() / 8 / n) fail_at(ErrorCode::Checkpoint, path, t + "has an impossibly large shape");
     count *= n;
     e.shape.push_back(static_cast<int64_t>(n));
   }
   for (const auto& o : v["data_offsets"])
-    if (!is_non_negative_int(o)) bad(path, t + "has data_offset " + o.dump() + " (must be an integer >= 0)");
+    if (!is_non_negative_int(o)) fail_at(ErrorCode::Checkpoint, path, t + "has data_offset " + o.dump() + " (must be an integer >= 0)");
   e.begin = v["data_offsets"][0].get<uint64_t>();
   e.end = v["data_offsets"][1].get<uint64_t>();
   if (e.begin > e.end)
-    bad(path, t + "has data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] with begin > end");
+    fail_at(ErrorCode::Checkpoint, path, t + "has data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] with begin > end");
   if (e.end > buffer_size)
-    bad(path, t + "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] lie outside the " +
+    fail_at(ErrorCode::Checkpoint, path, t + "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] lie outside the " +
                   std::to_string(buffer_size) + "-byte data (truncated file?)");
   const uint64_t bytes = count * static_cast<uint64_t>(at::elementSize(e.dtype));
   if (e.end - e.begin != bytes)
-    bad(path, t + "holds " + std::to_string(e.end - e.begin) + " bytes, its shape and dtype need " +
+    fail_at(ErrorCode::Checkpoint, path, t + "holds " + std::to_string(e.end - e.begin) + " bytes, its shape and dtype need " +
                   std::to_string(bytes));
   return e;
 }
@@ -113,14 +109,14 @@ void check_coverage(const std::string& path, std::vector<Entry> entries, uint64_
   for (const auto& e : entries) {
     if (e.begin == e.end) continue;
     if (e.begin < reach)
-      bad(path, "tensors '" + owner->name + "' and '" + e.name + "' overlap at byte offset " + std::to_string(e.begin));
+      fail_at(ErrorCode::Checkpoint, path, "tensors '" + owner->name + "' and '" + e.name + "' overlap at byte offset " + std::to_string(e.begin));
     if (e.begin > reach)
-      bad(path, "bytes " + std::to_string(reach) + ".." + std::to_string(e.begin) + " of the data belong to no tensor (" +
+      fail_at(ErrorCode::Checkpoint, path, "bytes " + std::to_string(reach) + ".." + std::to_string(e.begin) + " of the data belong to no tensor (" +
                     (owner ? "after '" + owner->name + "'" : std::string("at the start")) + "): offsets or header length are off");
     reach = e.end, owner = &e;
   }
   if (reach != buffer_size)
-    bad(path, "the tensors cover " + std::to_string(reach) + " bytes of data, the file holds " + std::to_string(buffer_size) +
+    fail_at(ErrorCode::Checkpoint, path, "the tensors cover " + std::to_string(reach) + " bytes of data, the file holds " + std::to_string(buffer_size) +
                   " after the header: offsets or header length are off");
 }
 
@@ -152,24 +148,24 @@ struct OpenFile {
 
 void open_file(const std::string& path, OpenFile& f) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) bad(path, "cannot open (" + errno_text() + ")");
-  if (!S_ISREG(st.st_mode)) bad(path, "is not a regular file");
+  if (::stat(path.c_str(), &st) != 0) fail_at(ErrorCode::Checkpoint, path, "cannot open (" + errno_text() + ")");
+  if (!S_ISREG(st.st_mode)) fail_at(ErrorCode::Checkpoint, path, "is not a regular file");
   const uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (size < 8) bad(path, "file is too short to be safetensors (" + std::to_string(size) + " bytes)");
+  if (size < 8) fail_at(ErrorCode::Checkpoint, path, "file is too short to be safetensors (" + std::to_string(size) + " bytes)");
   f.in.open(path, std::ios::binary);
   auto& in = f.in;
-  if (!in) bad(path, "cannot open (" + errno_text() + ")");
+  if (!in) fail_at(ErrorCode::Checkpoint, path, "cannot open (" + errno_text() + ")");
   unsigned char len_bytes[8];
   in.read(reinterpret_cast<char*>(len_bytes), 8);
-  if (!in) bad(path, "cannot read the header length");
+  if (!in) fail_at(ErrorCode::Checkpoint, path, "cannot read the header length");
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | len_bytes[i];
   if (header_len > size - 8)
-    bad(path, "header length " + std::to_string(header_len) + " exceeds the file (" + std::to_string(size) + " bytes)");
-  if (header_len > kMaxHeader) bad(path, "header length " + std::to_string(header_len) + " is over the 100 MB limit");
+    fail_at(ErrorCode::Checkpoint, path, "header length " + std::to_string(header_len) + " exceeds the file (" + std::to_string(size) + " bytes)");
+  if (header_len > kMaxHeader) fail_at(ErrorCode::Checkpoint, path, "header length " + std::to_string(header_len) + " is over the 100 MB limit");
   std::string header(header_len, '\0');
   in.read(header.data(), static_cast<std::streamsize>(header_len));
-  if (!in) bad(path, "cannot read the " + std::to_string(header_len) + "-byte header");
+  if (!in) fail_at(ErrorCode::Checkpoint, path, "cannot read the " + std::to_string(header_len) + "-byte header");
   f.entries = parse_header(path, header, size - 8 - header_len);
   f.base = 8 + header_len;
 }
@@ -197,7 +193,7 @@ NamedTensors read_safetensors(const std::string& path) {
     if (e.end > e.begin) {
       in.seekg(static_cast<std::streamoff>(base + e.begin));
       in.read(static_cast<char*>(raw.data_ptr()), static_cast<std::streamsize>(e.end - e.begin));
-      if (!in) bad(path, "cannot read tensor '" + e.name + "' at byte offset " + std::to_string(base + e.begin));
+      if (!in) fail_at(ErrorCode::Checkpoint, path, "cannot read tensor '" + e.name + "' at byte offset " + std::to_string(base + e.begin));
     }
     out.emplace(e.name, raw.to(at::kFloat).contiguous());  // F32: `raw` itself, which owns its memory
   }

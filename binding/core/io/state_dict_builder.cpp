@@ -9,10 +9,6 @@
 namespace ser::io::detail {
 namespace {
 
-[[noreturn]] void bad(const std::string& path, const std::string& what) {
-  throw Error(ErrorCode::Checkpoint, path + ": " + what);
-}
-
 struct StorageType {
   const char* name;
   at::ScalarType dtype;
@@ -63,12 +59,12 @@ using TensorEntries = std::vector<std::pair<std::string, const PickleObject*>>;
 void collect(const std::string& path, const Unpickled& graph, const PickleObject& dict, const std::string& prefix,
              int depth, TensorEntries& out) {
   if (depth > kMaxNesting)
-    bad(path, "dicts nest deeper than " + std::to_string(kMaxNesting) + " levels at '" + prefix + "'");
+    fail_at(ErrorCode::Checkpoint, path, "dicts nest deeper than " + std::to_string(kMaxNesting) + " levels at '" + prefix + "'");
   for (size_t i = 0; i < dict.items.size(); i += 2) {
     const PickleValue& k = dict.items[i];
     const PickleValue& v = dict.items[i + 1];
     if (k.kind != ValueKind::Ref || graph.obj(k.ref).kind != ObjectKind::Str)
-      bad(path, "a key under '" + (prefix.empty() ? std::string("<root>") : prefix) + "' is " + describe(graph, k) +
+      fail_at(ErrorCode::Checkpoint, path, "a key under '" + (prefix.empty() ? std::string("<root>") : prefix) + "' is " + describe(graph, k) +
                     ", not a string");
     const std::string name = prefix.empty() ? graph.obj(k.ref).text : prefix + "." + graph.obj(k.ref).text;
     const PickleObject* o = v.kind == ValueKind::Ref ? &graph.obj(v.ref) : nullptr;
@@ -77,7 +73,7 @@ void collect(const std::string& path, const Unpickled& graph, const PickleObject
     else if (o && o->kind == ObjectKind::Dict)
       collect(path, graph, *o, name, depth + 1, out);
     else
-      bad(path, "'" + name + "' is " + describe(graph, v) + ", not a tensor");
+      fail_at(ErrorCode::Checkpoint, path, "'" + name + "' is " + describe(graph, v) + ", not a tensor");
   }
 }
 
@@ -91,27 +87,27 @@ std::string ints_text(const std::vector<int64_t>& v) {
 void check_view(const std::string& path, const std::string& name, const PickleObject& t, int64_t storage_numel) {
   const std::string view = "'" + name + "' (size " + ints_text(t.sizes) + ", stride " + ints_text(t.strides) +
                            ", offset " + std::to_string(t.offset) + ")";
-  if (t.sizes.size() != t.strides.size() || t.sizes.size() > 64) bad(path, view + " has a malformed shape");
-  if (t.offset < 0) bad(path, view + " has a negative storage offset");
+  if (t.sizes.size() != t.strides.size() || t.sizes.size() > 64) fail_at(ErrorCode::Checkpoint, path, view + " has a malformed shape");
+  if (t.offset < 0) fail_at(ErrorCode::Checkpoint, path, view + " has a negative storage offset");
   constexpr int64_t kMax = int64_t{1} << 62;
   int64_t numel = 1, last = t.offset;
   for (size_t d = 0; d < t.sizes.size(); ++d) {
-    if (t.sizes[d] < 0 || t.strides[d] < 0) bad(path, view + " has a negative size or stride");
+    if (t.sizes[d] < 0 || t.strides[d] < 0) fail_at(ErrorCode::Checkpoint, path, view + " has a negative size or stride");
     if (t.sizes[d] == 0) numel = 0;
-    else if (numel != 0 && numel > kMax / t.sizes[d]) bad(path, view + " is impossibly large");
+    else if (numel != 0 && numel > kMax / t.sizes[d]) fail_at(ErrorCode::Checkpoint, path, view + " is impossibly large");
     else numel *= t.sizes[d];
   }
   if (numel == 0) {
     if (t.offset > storage_numel)
-      bad(path, view + " starts past its storage of " + std::to_string(storage_numel) + " elements");
+      fail_at(ErrorCode::Checkpoint, path, view + " starts past its storage of " + std::to_string(storage_numel) + " elements");
     return;
   }
   for (size_t d = 0; d < t.sizes.size(); ++d) {
-    if (t.strides[d] != 0 && (t.sizes[d] - 1) > (kMax - last) / t.strides[d]) bad(path, view + " is impossibly large");
+    if (t.strides[d] != 0 && (t.sizes[d] - 1) > (kMax - last) / t.strides[d]) fail_at(ErrorCode::Checkpoint, path, view + " is impossibly large");
     last += (t.sizes[d] - 1) * t.strides[d];
   }
   if (last >= storage_numel)
-    bad(path, view + " reaches element " + std::to_string(last) + " of a storage with " +
+    fail_at(ErrorCode::Checkpoint, path, view + " reaches element " + std::to_string(last) + " of a storage with " +
                   std::to_string(storage_numel) + " elements");
 }
 
@@ -119,7 +115,7 @@ void check_view(const std::string& path, const std::string& name, const PickleOb
 
 at::ScalarType storage_dtype(const std::string& path, const std::string& type_name) {
   const StorageType* type = storage_type(type_name);
-  if (!type) bad(path, "holds a storage of type " + type_name + ", which is not read");
+  if (!type) fail_at(ErrorCode::Checkpoint, path, "holds a storage of type " + type_name + ", which is not read");
   return type->dtype;
 }
 
@@ -127,27 +123,27 @@ NamedTensors build_state_dict(const std::string& path, const Unpickled& graph, c
                               const StorageReader& read_storage) {
   const PickleValue& root = graph.root;
   if (root.kind != ValueKind::Ref || graph.obj(root.ref).kind != ObjectKind::Dict)
-    bad(path, "holds " + describe(graph, root) + ", not a state dict (a dict of tensors)");
+    fail_at(ErrorCode::Checkpoint, path, "holds " + describe(graph, root) + ", not a state dict (a dict of tensors)");
   const PickleObject* dict = &graph.obj(root.ref);
   // A training checkpoint: the state dict is one entry of the saved dict.
   if (const auto it = dict->str_keys.find(entry); !entry.empty() && it != dict->str_keys.end()) {
     const PickleValue& v = dict->items[it->second + 1];
     if (v.kind != ValueKind::Ref || graph.obj(v.ref).kind != ObjectKind::Dict)
-      bad(path, "'" + entry + "' is " + describe(graph, v) + ", not a state dict");
+      fail_at(ErrorCode::Checkpoint, path, "'" + entry + "' is " + describe(graph, v) + ", not a state dict");
     dict = &graph.obj(v.ref);
   }
   TensorEntries tensors;
   collect(path, graph, *dict, "", 0, tensors);
-  if (tensors.empty()) bad(path, "holds no tensors");
+  if (tensors.empty()) fail_at(ErrorCode::Checkpoint, path, "holds no tensors");
 
   // Validate everything before reading any data.
   std::unordered_map<const PickleObject*, int> uses;  // storage -> tensors still to build from it
   for (const auto& [name, t] : tensors) {
     const PickleObject& s = graph.obj(t->storage);
     const StorageType* type = storage_type(s.storage_type);
-    if (!type) bad(path, "'" + name + "' is stored as " + s.storage_type + ", which is not read");
+    if (!type) fail_at(ErrorCode::Checkpoint, path, "'" + name + "' is stored as " + s.storage_type + ", which is not read");
     if (!at::isFloatingType(type->dtype) && !is_batch_count(name))
-      bad(path, "'" + name + "' is a " + std::string(c10::toString(type->dtype)) +
+      fail_at(ErrorCode::Checkpoint, path, "'" + name + "' is a " + std::string(c10::toString(type->dtype)) +
                     " tensor; only floating-point tensors are read");
     check_view(path, name, *t, s.numel);
     ++uses[&s];
@@ -167,7 +163,7 @@ NamedTensors build_state_dict(const std::string& path, const Unpickled& graph, c
     at::Tensor value = dtype == at::kFloat && last_use && whole ? view : at::empty(t->sizes, at::kFloat).copy_(view);
     if (last_use) cache.erase(&s);
     if (!out.emplace(name, std::move(value)).second)
-      bad(path, "two entries flatten to the same name '" + name + "'");
+      fail_at(ErrorCode::Checkpoint, path, "two entries flatten to the same name '" + name + "'");
   }
   return out;
 }

@@ -30,10 +30,6 @@ using detail::Unpickled;
 using detail::build_state_dict;
 using detail::unpickle;
 
-[[noreturn]] void bad(const std::string& path, const std::string& what) {
-  throw Error(ErrorCode::Checkpoint, path + ": " + what);
-}
-
 // Reads the whole zip-format file; the result owns its memory.
 NamedTensors load_zip(BoundedFile& f, const std::string& entry) {
   const ZipIndex zip = read_zip_index(f);
@@ -45,17 +41,17 @@ NamedTensors load_zip(BoundedFile& f, const std::string& entry) {
       break;
     }
   }
-  if (archive.empty()) bad(f.path(), "zip archive has no <name>/data.pkl record: not written by torch.save");
+  if (archive.empty()) fail_at(ErrorCode::Checkpoint, f.path(), "zip archive has no <name>/data.pkl record: not written by torch.save");
   if (auto it = zip.records.find(archive + "byteorder"); it != zip.records.end()) {
-    if (it->second.size > 16) bad(f.path(), "byteorder record is malformed");
+    if (it->second.size > 16) fail_at(ErrorCode::Checkpoint, f.path(), "byteorder record is malformed");
     std::string order(it->second.size, '\0');
     read_zip_record(f, it->first, it->second, order.data());
-    if (order != "little") bad(f.path(), "was saved on a '" + order + "'-endian machine; only little-endian is read");
+    if (order != "little") fail_at(ErrorCode::Checkpoint, f.path(), "was saved on a '" + order + "'-endian machine; only little-endian is read");
   }
   constexpr uint64_t kMaxPickle = 256ull << 20;
   const ZipRecord& pkl = zip.records.at(archive + "data.pkl");
   if (pkl.size > kMaxPickle)
-    bad(f.path(), "data.pkl of " + std::to_string(pkl.size) + " bytes is over the 256 MB limit");
+    fail_at(ErrorCode::Checkpoint, f.path(), "data.pkl of " + std::to_string(pkl.size) + " bytes is over the 256 MB limit");
   std::vector<unsigned char> pickle(pkl.size);
   read_zip_record(f, archive + "data.pkl", pkl, pickle.data());
 
@@ -65,10 +61,10 @@ NamedTensors load_zip(BoundedFile& f, const std::string& entry) {
     const auto it = zip.records.find(rec);
     const uint64_t have = it == zip.records.end() ? 0 : it->second.size;
     if (it == zip.records.end() && s.numel > 0)
-      bad(f.path(), "'" + name + "' needs zip record '" + rec + "', which is missing");
+      fail_at(ErrorCode::Checkpoint, f.path(), "'" + name + "' needs zip record '" + rec + "', which is missing");
     // numel <= file size first, so the byte count cannot wrap.
     if (static_cast<uint64_t>(s.numel) > f.size() || have != static_cast<uint64_t>(s.numel) * at::elementSize(dtype))
-      bad(f.path(), "'" + name + "': storage '" + s.text + "' should hold " + std::to_string(s.numel) +
+      fail_at(ErrorCode::Checkpoint, f.path(), "'" + name + "': storage '" + s.text + "' should hold " + std::to_string(s.numel) +
                         " elements of " + std::string(c10::toString(dtype)) + " but record '" + rec + "' has " +
                         std::to_string(have) + " bytes");
     at::Tensor raw = at::empty({s.numel}, at::TensorOptions().dtype(dtype));
@@ -86,13 +82,13 @@ NamedTensors read_torch_bin(const std::string& path, const std::string& entry) {
   if (f.size() >= 4) f.read(0, magic, 4, "file signature");
   const bool zip = std::memcmp(magic, "PK\x03\x04", 4) == 0;
   if (!zip && magic[0] != 0x80)  // neither a zip nor a pickle stream (the legacy format)
-    bad(path, "is not a torch.save file (" + std::to_string(f.size()) + " bytes, no zip or pickle signature)");
+    fail_at(ErrorCode::Checkpoint, path, "is not a torch.save file (" + std::to_string(f.size()) + " bytes, no zip or pickle signature)");
   try {
     return zip ? load_zip(f, entry) : detail::load_legacy(f, entry);
   } catch (const c10::Error& e) {  // from at::empty/as_strided on sizes that passed our checks
-    bad(path, e.what_without_backtrace());
+    fail_at(ErrorCode::Checkpoint, path, e.what_without_backtrace());
   } catch (const std::bad_alloc&) {
-    bad(path, "out of memory while reading tensors");
+    fail_at(ErrorCode::Checkpoint, path, "out of memory while reading tensors");
   }
 }
 

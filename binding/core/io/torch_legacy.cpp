@@ -12,10 +12,6 @@
 namespace ser::io::detail {
 namespace {
 
-[[noreturn]] void bad(const std::string& path, const std::string& what) {
-  throw Error(ErrorCode::Checkpoint, path + ": " + what);
-}
-
 // pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2) and pickle.dumps(1001, protocol=2).
 constexpr unsigned char kMagic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e};
 constexpr unsigned char kVersion[] = {0x80, 0x02, 0x4d, 0xe9, 0x03, 0x2e};
@@ -38,15 +34,15 @@ Pickles parse_pickles(BoundedFile& f, uint64_t n) {
     const PickleObject& d = sys_info.obj(sys_info.root.ref);
     if (auto it = d.str_keys.find("little_endian"); it != d.str_keys.end()) {
       const PickleValue& v = d.items[it->second + 1];
-      if (v.kind == ValueKind::Bool && v.i == 0) bad(f.path(), "was saved on a big-endian machine; only little-endian is read");
+      if (v.kind == ValueKind::Bool && v.i == 0) fail_at(ErrorCode::Checkpoint, f.path(), "was saved on a big-endian machine; only little-endian is read");
     }
   }
   p.object = unpickle(f.path() + ": the saved object", p.bytes, sys_info.end);
   const Unpickled keys = unpickle(f.path() + ": the storage keys", p.bytes, p.object.end);
   if (keys.root.kind != ValueKind::Ref || keys.obj(keys.root.ref).kind != ObjectKind::List)
-    bad(f.path(), "the storage key list is not a list");
+    fail_at(ErrorCode::Checkpoint, f.path(), "the storage key list is not a list");
   for (const auto& k : keys.obj(keys.root.ref).items) {
-    if (k.kind != ValueKind::Ref || keys.obj(k.ref).kind != ObjectKind::Str) bad(f.path(), "a storage key is not a string");
+    if (k.kind != ValueKind::Ref || keys.obj(k.ref).kind != ObjectKind::Str) fail_at(ErrorCode::Checkpoint, f.path(), "a storage key is not a string");
     p.keys.push_back(keys.obj(k.ref).text);
   }
   p.data_start = keys.end;
@@ -70,34 +66,34 @@ Pickles read_pickles(BoundedFile& f) {
 
 NamedTensors load_legacy(BoundedFile& f, const std::string& entry) {
   unsigned char head[sizeof(kMagic) + sizeof(kVersion)] = {};
-  if (f.size() < sizeof(head)) bad(f.path(), "is too short for a torch.save file");
+  if (f.size() < sizeof(head)) fail_at(ErrorCode::Checkpoint, f.path(), "is too short for a torch.save file");
   f.read(0, head, sizeof(head), "legacy header");
   if (std::memcmp(head, kMagic, sizeof(kMagic)) != 0)
-    bad(f.path(), "is a pickle but not a torch.save file (no magic number, or a pickle protocol other than 2)");
+    fail_at(ErrorCode::Checkpoint, f.path(), "is a pickle but not a torch.save file (no magic number, or a pickle protocol other than 2)");
   if (std::memcmp(head + sizeof(kMagic), kVersion, sizeof(kVersion)) != 0)
-    bad(f.path(), "has a legacy torch.save protocol version other than 1001");
+    fail_at(ErrorCode::Checkpoint, f.path(), "has a legacy torch.save protocol version other than 1001");
   const Pickles p = read_pickles(f);
 
   // Every storage the object refers to has one record; find them all before reading any.
   std::map<std::string, const PickleObject*> storages;
   for (const auto& o : p.object.objects)
     if (o.kind == ObjectKind::Storage) storages.emplace(o.text, &o);
-  if (p.keys.size() != storages.size()) bad(f.path(), "lists " + std::to_string(p.keys.size()) + " storages but the object uses " + std::to_string(storages.size()));
+  if (p.keys.size() != storages.size()) fail_at(ErrorCode::Checkpoint, f.path(), "lists " + std::to_string(p.keys.size()) + " storages but the object uses " + std::to_string(storages.size()));
   std::map<std::string, uint64_t> offsets;  // key -> first data byte
   uint64_t pos = p.data_start;
   for (const auto& key : p.keys) {
     auto it = storages.find(key);
-    if (it == storages.end() || offsets.count(key)) bad(f.path(), "storage key '" + key + "' is unknown or listed twice");
+    if (it == storages.end() || offsets.count(key)) fail_at(ErrorCode::Checkpoint, f.path(), "storage key '" + key + "' is unknown or listed twice");
     const PickleObject& s = *it->second;
     const uint64_t element = at::elementSize(storage_dtype(f.path(), s.storage_type));
     unsigned char count[8];
-    if (pos > f.size() || f.size() - pos < 8) bad(f.path(), "ends before storage '" + key + "'");
+    if (pos > f.size() || f.size() - pos < 8) fail_at(ErrorCode::Checkpoint, f.path(), "ends before storage '" + key + "'");
     f.read(pos, count, 8, "storage '" + key + "' size");
     const uint64_t numel = read_le(count, 8);
     if (numel != static_cast<uint64_t>(s.numel))
-      bad(f.path(), "storage '" + key + "' holds " + std::to_string(numel) + " elements, the object says " + std::to_string(s.numel));
+      fail_at(ErrorCode::Checkpoint, f.path(), "storage '" + key + "' holds " + std::to_string(numel) + " elements, the object says " + std::to_string(s.numel));
     pos += 8;
-    if (numel > (f.size() - pos) / element) bad(f.path(), "storage '" + key + "' runs past the end of the file");
+    if (numel > (f.size() - pos) / element) fail_at(ErrorCode::Checkpoint, f.path(), "storage '" + key + "' runs past the end of the file");
     offsets[key] = pos;
     pos += numel * element;
   }

@@ -124,7 +124,7 @@ LoopState read_loop_state(const std::string& dir) {
     if (j.contains("batch_size")) s.batch_size = j.at("batch_size").get<int>();
     return s;
   } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::Checkpoint, path + ": " + e.what());
+    fail_at(ErrorCode::Checkpoint, path, e.what());
   }
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/audio_probe.h"
+#include "config/dimensions.h"
 #include "config/untrusted_json.h"
 #include "error.h"
 
@@ -18,10 +19,7 @@ namespace ser::train {
 namespace {
 
 namespace fs = std::filesystem;
-const std::vector<std::string> kDimensions{"arousal", "dominance", "valence"};
 const std::vector<std::string> kPathColumns{"file", "path", "audio", "filename"};
-
-[[noreturn]] void bad(const std::string& where, const std::string& what) { throw Error(ErrorCode::Input, where + ": " + what); }
 
 // One CSV record (RFC 4180 quotes; a quoted field may hold line breaks).
 std::vector<std::string> split_csv(const std::string& line, const std::string& where) {
@@ -42,7 +40,7 @@ std::vector<std::string> split_csv(const std::string& line, const std::string& w
       cur += c;
     }
   }
-  if (quoted) bad(where, "unterminated quote");
+  if (quoted) fail_at(ErrorCode::Input, where, "unterminated quote");
   out.push_back(cur);
   for (auto& f : out) {
     auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
@@ -58,7 +56,7 @@ double parse_number(const std::string& text, const std::string& where, const std
     if (used == text.size() && std::isfinite(v)) return v;
   } catch (...) {
   }
-  bad(where, column + " \"" + text + "\" is not a finite number");
+  fail_at(ErrorCode::Input, where, column + " \"" + text + "\" is not a finite number");
 }
 
 // 1, 0.5, -3 rather than std::to_string's 1.000000.
@@ -76,8 +74,8 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
   Example ex;
   for (const auto& col : kPathColumns)
     if (row.count(col) && !row.at(col).empty()) ex.path = row.at(col);
-  if (ex.path.empty()) bad(where, "no audio path (column file, path or audio)");
-  if (ex.path.find('\0') != std::string::npos) bad(where, "the audio path contains a NUL character");
+  if (ex.path.empty()) fail_at(ErrorCode::Input, where, "no audio path (column file, path or audio)");
+  if (ex.path.find('\0') != std::string::npos) fail_at(ErrorCode::Input, where, "the audio path contains a NUL character");
   fs::path p(ex.path);
   if (p.is_relative()) p = base / p;
   ex.path = p.lexically_normal().string();
@@ -86,13 +84,13 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
   for (const auto& d : dims) {
     auto it = row.find(d);
     if (it == row.end() || it->second.empty()) {
-      if (require_labels) bad(where, "missing " + d);
+      if (require_labels) fail_at(ErrorCode::Input, where, "missing " + d);
       ex.labels.push_back(NAN);
       continue;
     }
     double v = parse_number(it->second, where, d);
     if (v < range.min || v > range.max)
-      bad(where, d + " " + it->second + " lies outside labelRange [" + compact(range.min) + ", " + compact(range.max) +
+      fail_at(ErrorCode::Input, where, d + " " + it->second + " lies outside labelRange [" + compact(range.min) + ", " + compact(range.max) +
                      "]; set labelRange (CLI: --label-range) to the scale the labels use, e.g. [1, 5]");
     ex.labels.push_back((v - range.min) / (range.max - range.min));
   }
@@ -102,14 +100,14 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
   try {
     ex.seconds = audio::probe_file(ex.path).seconds;
   } catch (const Error& e) {
-    throw Error(ErrorCode::Audio, where + ": " + e.what());
+    fail_at(ErrorCode::Audio, where, e.what());
   }
   return ex;
 }
 
 std::vector<std::string> dims_in(const std::vector<std::string>& columns) {
   std::vector<std::string> dims;
-  for (const auto& d : kDimensions)
+  for (const auto& d : kDefaultDimensions)
     if (std::find(columns.begin(), columns.end(), d) != columns.end()) dims.push_back(d);
   return dims;
 }
@@ -163,15 +161,15 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     Row row;
     if (jsonl) {
-      nlohmann::json j = parse_untrusted_json(line, [&](const std::string& m) { bad(where, m); }, {/*refuse_duplicate_keys=*/true});
-      if (!j.is_object()) bad(where, "expected a JSON object");
+      nlohmann::json j = parse_untrusted_json(line, [&](const std::string& m) { fail_at(ErrorCode::Input, where, m); }, {/*refuse_duplicate_keys=*/true});
+      if (!j.is_object()) fail_at(ErrorCode::Input, where, "expected a JSON object");
       for (auto it = j.begin(); it != j.end(); ++it)
         row[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
       if (m.examples.empty()) {
         std::vector<std::string> keys;
         for (auto& [k, v] : row) keys.push_back(k);
         m.dimensions = dims_in(keys);
-        if (m.dimensions.empty() && require_labels) bad(where, "no arousal, dominance or valence field");
+        if (m.dimensions.empty() && require_labels) fail_at(ErrorCode::Input, where, "no arousal, dominance or valence field");
       }
     } else {
       auto fields = split_csv(line, where);
@@ -179,13 +177,13 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
         header = fields;
         for (size_t i = 0; i < header.size(); ++i)
           if (!header[i].empty() && std::find(header.begin(), header.begin() + i, header[i]) != header.begin() + i)
-            bad(where, "column '" + header[i] + "' appears twice");
+            fail_at(ErrorCode::Input, where, "column '" + header[i] + "' appears twice");
         m.dimensions = dims_in(header);
-        if (m.dimensions.empty() && require_labels) bad(where, "header has no arousal, dominance or valence column");
+        if (m.dimensions.empty() && require_labels) fail_at(ErrorCode::Input, where, "header has no arousal, dominance or valence column");
         continue;
       }
       if (fields.size() != header.size())
-        bad(where, "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(fields.size()));
+        fail_at(ErrorCode::Input, where, "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(fields.size()));
       for (size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
     }
     m.examples.push_back(make_example(row, m.dimensions, range, base, where, require_labels));
