@@ -5,12 +5,10 @@ import * as fs from 'fs';
 import { type AudioInputs, toNativeInputs } from './audio-input';
 import { DisposedError, native } from './errors';
 import { type NativeDescription, type NativeLoadOptions, type NativeModelHandle, nativeAddon } from './native';
-import type { Dimension } from './types';
+import type { Device, Dimension } from './types';
 import { checkDevice, checkInteger, checkNumber, checkOneOf, checkString, checkThreads, optionsObject } from './validate';
 
-export type { Dimension, PerDimension } from './types';
-
-export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
+export type { Device, Dimension, PerDimension } from './types';
 
 /**
  * 'fp32' (default); 'bf16': weights held in bf16, matrix work in bf16, norms / softmax / residual

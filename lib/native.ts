@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { AddonError } from './errors';
-import type { Manifest, TrainEvent, TrainResult } from './types';
+import type { Manifest, TrainEvent, TrainResult, TrainSettings } from './types';
 
 export interface NativeDescription {
   modelType: string;
@@ -85,40 +85,9 @@ export interface NativeLoadOptions {
   precision?: 'fp32' | 'bf16' | 'int8' | 'auto';
 }
 
-/**
- * What binding/napi/train_job.cpp to_train_options reads (a key left out keeps the C++ default;
- * a wrongly typed value would too, which is why lib/train.ts validates every option first).
- */
-export interface NativeTrainOptions {
-  architecture?: 'cnn14';
-  model?: string;
-  train: string;
-  dev: string;
-  outDir: string;
+/** What binding/napi/train_job.cpp to_train_options reads: the settings and the resolved label range. */
+export interface NativeTrainOptions extends TrainSettings {
   labelRange: [number, number];
-  optimizer?: 'adam' | 'sgd';
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
-  lrSchedule?: 'constant' | 'linear';
-  gradClip?: number;
-  batchSize?: number;
-  epochs?: number;
-  maxBatchSeconds?: number;
-  maxClipSeconds?: number;
-  freezeFeatureEncoder?: boolean;
-  numLayers?: number;
-  device?: string;
-  bf16?: boolean;
-  precision?: 'fp32' | 'bf16' | 'auto';
-  seed?: number;
-  evalEvery?: number;
-  resume?: boolean;
-  threads?: number;
-  cacheMb?: number;
-  dropout?: number;
-  layerdrop?: number;
-  maskTimeProb?: number;
 }
 
 export interface NativeTrainHandle {

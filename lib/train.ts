@@ -6,9 +6,8 @@ import * as path from 'path';
 
 import { AbortError, InputError, native } from './errors';
 import { type LabelRange, resolveLabelRange } from './label-range';
-import type { Device } from './model';
 import { type NativeTrainOptions, nativeAddon } from './native';
-import type { TrainEvent, TrainResult } from './types';
+import type { TrainEvent, TrainResult, TrainSettings } from './types';
 import {
   checkBoolean,
   checkDevice,
@@ -22,62 +21,12 @@ import {
   describeValue,
 } from './validate';
 
-export type { DevScores, TrainEvent, TrainResult } from './types';
+export type { DevScores, TrainEvent, TrainResult, TrainSettings } from './types';
 
-export interface TrainOptions {
-  /**
-   * 'cnn14' trains the paper's CNN14 baseline: from scratch without `model`, else from a PANNs
-   * checkpoint file (Cnn14_16k .pth) or a CNN14 folder. Left out: whatever `model` holds.
-   */
-  architecture?: 'cnn14';
-  /** HF backbone folder, a fine-tuned ser-torch model (a head is created when absent), or a PANNs .pth. */
-  model?: string;
-  /** Manifests (CSV or JSONL). When they have a split column, train uses 'train' rows and dev 'dev' rows. */
-  train: string;
-  dev: string;
-  outDir: string;
+/** train()'s options: the settings the addon reads (TrainSettings, lib/types.ts) and the JS-side ones. */
+export interface TrainOptions extends TrainSettings {
+  /** The labels' scale, mapped to [0, 1]: [min, max] or a preset (LABEL_RANGES). Default [0, 1]. */
   labelRange?: LabelRange;
-  optimizer?: 'adam' | 'sgd';
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
-  /** 'constant' (the paper's words, default) or 'linear' decay to 0 (HF Trainer's default). */
-  lrSchedule?: 'constant' | 'linear';
-  /** Gradient-norm clipping; 0 (default) is off, 1.0 is HF Trainer's default. */
-  gradClip?: number;
-  batchSize?: number;
-  epochs?: number;
-  /** Cap on padded audio seconds per forward pass; larger batches use gradient accumulation. */
-  maxBatchSeconds?: number;
-  /** Training crop length in seconds (random window); 0 = whole clips. Default 8. */
-  maxClipSeconds?: number;
-  /** Keep the CNN feature encoder frozen (default true, as in the paper). */
-  freezeFeatureEncoder?: boolean;
-  /** Keep the first N transformer layers; 0 (default) keeps all. */
-  numLayers?: number;
-  /** 'cpu' (default), 'cuda' or 'cuda:N'; an unavailable device is a DeviceError. */
-  device?: Device;
-  /**
-   * 'fp32' (default); 'bf16': mixed precision on CPU or CUDA (float32 master weights, optimiser
-   * state, loss and CCC; bf16 matrix work; checkpoints stay float32); 'auto': bf16 where the
-   * hardware has native bf16 instructions, else fp32. The 'start' event says what was chosen.
-   */
-  precision?: 'fp32' | 'bf16' | 'auto';
-  /** @deprecated the older name for precision: 'bf16' (it now works on CPU too). */
-  bf16?: boolean;
-  seed?: number;
-  /** Also evaluate on dev and checkpoint every N steps. */
-  evalEvery?: number;
-  /** Continue from outDir/last. */
-  resume?: boolean;
-  /** Intra-op threads, an integer in [0, 1024]; 0 or left out: the process setting (all cores). */
-  threads?: number;
-  /** Decoded audio kept in memory across epochs, in MB (default 2048). */
-  cacheMb?: number;
-  /** Overrides of config.json's regularisation (dropouts, LayerDrop, SpecAugment time masking). */
-  dropout?: number;
-  layerdrop?: number;
-  maskTimeProb?: number;
   onEvent?: (event: TrainEvent) => void;
   /**
    * Stops the run at the next step boundary (it then saves outDir/last and resolves with

@@ -1,6 +1,10 @@
 // Shapes shared by the public API and the addon's declaration (lib/native.ts): the emotion
-// dimensions, a manifest as the addon reads it, and training's events and result. They live here,
-// importing nothing, so native.ts needs neither evaluate.ts nor train.ts (no import circle).
+// dimensions, devices, a manifest as the addon reads it, training's settings, events and result.
+// They live here, importing nothing, so native.ts needs neither evaluate.ts nor train.ts (no
+// import circle) and each option list is written once.
+
+/** 'cpu', 'cuda' or 'cuda:N'; an unavailable device is a DeviceError, never a fallback. */
+export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
 /** The emotion dimensions of the paper (and of audEERING's models and ser-torch's heads), in order. */
 export const DIMENSIONS = ['arousal', 'dominance', 'valence'] as const;
@@ -69,4 +73,64 @@ export interface TrainResult {
   epochs: number;
   /** true when the AbortSignal stopped it (outDir/last holds where it stopped) */
   aborted: boolean;
+}
+
+/**
+ * train()'s settings, each read by the addon as it is (binding/napi/train_job.cpp
+ * to_train_options; a key left out keeps the C++ default). lib/train.ts validates every one
+ * first; TrainOptions adds labelRange (resolved to [min, max] for the addon), onEvent and signal.
+ */
+export interface TrainSettings {
+  /**
+   * 'cnn14' trains the paper's CNN14 baseline: from scratch without `model`, else from a PANNs
+   * checkpoint file (Cnn14_16k .pth) or a CNN14 folder. Left out: whatever `model` holds.
+   */
+  architecture?: 'cnn14';
+  /** HF backbone folder, a fine-tuned ser-torch model (a head is created when absent), or a PANNs .pth. */
+  model?: string;
+  /** Manifests (CSV or JSONL). When they have a split column, train uses 'train' rows and dev 'dev' rows. */
+  train: string;
+  dev: string;
+  outDir: string;
+  optimizer?: 'adam' | 'sgd';
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  /** 'constant' (the paper's words, default) or 'linear' decay to 0 (HF Trainer's default). */
+  lrSchedule?: 'constant' | 'linear';
+  /** Gradient-norm clipping; 0 (default) is off, 1.0 is HF Trainer's default. */
+  gradClip?: number;
+  batchSize?: number;
+  epochs?: number;
+  /** Cap on padded audio seconds per forward pass; larger batches use gradient accumulation. */
+  maxBatchSeconds?: number;
+  /** Training crop length in seconds (random window); 0 = whole clips. Default 8. */
+  maxClipSeconds?: number;
+  /** Keep the CNN feature encoder frozen (default true, as in the paper). */
+  freezeFeatureEncoder?: boolean;
+  /** Keep the first N transformer layers; 0 (default) keeps all. */
+  numLayers?: number;
+  /** 'cpu' (default), 'cuda' or 'cuda:N'; an unavailable device is a DeviceError. */
+  device?: Device;
+  /**
+   * 'fp32' (default); 'bf16': mixed precision on CPU or CUDA (float32 master weights, optimiser
+   * state, loss and CCC; bf16 matrix work; checkpoints stay float32); 'auto': bf16 where the
+   * hardware has native bf16 instructions, else fp32. The 'start' event says what was chosen.
+   */
+  precision?: 'fp32' | 'bf16' | 'auto';
+  /** @deprecated the older name for precision: 'bf16' (it now works on CPU too). */
+  bf16?: boolean;
+  seed?: number;
+  /** Also evaluate on dev and checkpoint every N steps. */
+  evalEvery?: number;
+  /** Continue from outDir/last. */
+  resume?: boolean;
+  /** Intra-op threads, an integer in [0, 1024]; 0 or left out: the process setting (all cores). */
+  threads?: number;
+  /** Decoded audio kept in memory across epochs, in MB (default 2048). */
+  cacheMb?: number;
+  /** Overrides of config.json's regularisation (dropouts, LayerDrop, SpecAugment time masking). */
+  dropout?: number;
+  layerdrop?: number;
+  maskTimeProb?: number;
 }
