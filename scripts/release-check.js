@@ -94,14 +94,17 @@ async function main() {
       if (!fs.existsSync(path.join(root, prebuildName))) throw new Error(`${prebuildName} was not made`);
     });
     tarball = await check('npm pack (prepack builds dist/)', () => {
-      const r = spawnSync('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+      // cleanEnv: under `npm publish --dry-run` (prepublishOnly) npm_config_dry_run would make this pack write nothing.
+      const r = spawnSync('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: root, env: cleanEnv, encoding: 'utf8', maxBuffer: 64 << 20 });
       if (r.status !== 0) throw new Error(`npm pack exited ${r.status}\n${r.stderr}`);
       // The JSON report follows whatever the prepack script printed.
       const info = JSON.parse(r.stdout.slice(r.stdout.search(/^\[/m)))[0];
       const problems = tarballProblems(info.files.map((f) => f.path), prebuildName);
       if (problems.length) throw new Error(problems.join('; '));
       say(`${info.filename}: ${info.files.length} files, ${(info.size / 1e6).toFixed(1)} MB packed, ${(info.unpackedSize / 1e6).toFixed(1)} MB unpacked`);
-      return path.join(tmp, info.filename);
+      const file = path.join(tmp, info.filename);
+      if (!fs.existsSync(file)) throw new Error(`npm pack wrote no ${file}`);
+      return file;
     });
     if (tarball) {
       await check('publint --strict', () => {
