@@ -7,6 +7,7 @@ import * as path from 'path';
 
 import { AddonError, InputError } from '../lib';
 import { errorLine } from '../lib/cli/error-line';
+import { parseLabelRange, resolveLabelRange } from '../lib/label-range';
 import { readJson } from './helpers/fixtures';
 
 const root = path.join(__dirname, '..');
@@ -65,4 +66,29 @@ test('a label outside the range points at --label-range', () => {
     '--dev', path.join(dir, 'train.csv'), '--out', path.join(dir, 'out'));
   expect(r.stderr).toMatch(/^ser-torch: \S+train.csv:2: arousal 5 lies outside labelRange .*--label-range.* \(ERR_INPUT\)\n$/);
   expect(r.status).toBe(1);
+}, 60000);
+
+test('--label-range is only split by the CLI; the API\'s range check refuses what is wrong', () => {
+  expect(parseLabelRange('1,7')).toEqual([1, 7]);
+  expect(parseLabelRange(' -3 , 3 ')).toEqual([-3, 3]);
+  expect(parseLabelRange('iemocap')).toBe('iemocap');
+  for (const text of ['1,x', '7,1', '1,2,3', ',5']) {
+    expect(() => resolveLabelRange(parseLabelRange(text), 'evaluate')).toThrow(/evaluate: labelRange must be \[min, max\] with max > min/);
+  }
+  expect(() => resolveLabelRange(parseLabelRange('msp'), 'evaluate')).toThrow(/evaluate: unknown labelRange preset "msp"/);
+});
+
+test('--label-range reaches evaluate: a wrong one is one error line, a right one maps the labels', () => {
+  const dir = tmp('evalrange');
+  fs.cpSync(path.join(stepDir, 'wav'), path.join(dir, 'wav'), { recursive: true });
+  const wav = fs.readdirSync(path.join(dir, 'wav'))[0];
+  const manifest = path.join(dir, 'test.csv');
+  fs.writeFileSync(manifest, `file,arousal\nwav/${wav},5\nwav/${wav},3\n`);
+  const bad = cli('evaluate', path.join(stepDir, 'model'), manifest, '--label-range', '1,x');
+  expect(bad.stderr).toMatch(/^ser-torch: evaluate: labelRange must be \[min, max\] with max > min.* \(ERR_INPUT\)\n$/);
+  expect(bad.status).toBe(1);
+  const good = cli('evaluate', path.join(stepDir, 'model'), manifest, '--label-range', '1,5');
+  expect(good.stderr).toBe('');
+  expect(good.status).toBe(0);
+  expect(JSON.parse(good.stdout)).toMatchObject({ n: 2, dimensions: ['arousal'], predictions: 2 });
 }, 60000);
