@@ -5,32 +5,12 @@ import * as fs from 'fs';
 import { type AudioInputs, toNativeInputs } from './audio-input';
 import { DisposedError, native } from './errors';
 import { type NativeDescription, type NativeLoadOptions, type NativeModelHandle, nativeAddon } from './native';
-import type { Device, Dimension } from './types';
+import type { Dimension, LoadOptions, Precision } from './types';
 import { checkDevice, checkInteger, checkNumber, checkOneOf, checkString, checkThreads, optionsObject } from './validate';
 
-export type { Device, Dimension, PerDimension } from './types';
+export type { Device, Dimension, LoadOptions, PerDimension, Precision } from './types';
 
-/**
- * 'fp32' (default); 'bf16': weights held in bf16, matrix work in bf16, norms / softmax / residual
- * sums / pooling / head in float32; 'int8': dynamic int8 quantisation of the transformer's Linear
- * layers (CPU); 'auto': bf16 where the processor or GPU has native bf16 instructions, else fp32.
- */
-export type Precision = 'fp32' | 'bf16' | 'int8' | 'auto';
 const PRECISIONS: readonly Precision[] = ['fp32', 'bf16', 'int8', 'auto'];
-
-export interface LoadOptions {
-  /** 'cpu' (default), 'cuda' or 'cuda:N'; an unavailable device is a DeviceError, never a fallback. */
-  device?: Device;
-  /**
-   * Intra-op threads for this model's calls, an integer in [0, 1024]; 0 or left out: the process
-   * setting (all cores unless setThreads() changed it).
-   */
-  threads?: number;
-  /** Keep only the first N transformer layers (the paper's efficiency result: 12 of 24). */
-  numLayers?: number;
-  /** What the model computes in; `model.info.precision` says what 'auto' chose. Default 'fp32'. */
-  precision?: Precision;
-}
 
 export interface RunOptions {
   /** Rate of Float32Array inputs; default: the model's rate (16000). */

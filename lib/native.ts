@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { AddonError } from './errors';
-import type { Manifest, TrainEvent, TrainResult, TrainSettings } from './types';
+import type { LoadOptions, Manifest, TrainEvent, TrainResult, TrainSettings } from './types';
 
 export interface NativeDescription {
   modelType: string;
@@ -77,13 +77,8 @@ export interface NativeModelHandle {
   dispose(): void;
 }
 
-/** What binding/napi/convert.cpp to_model_options reads; lib/model.ts validates each first. */
-export interface NativeLoadOptions {
-  device?: string;
-  threads?: number;
-  numLayers?: number;
-  precision?: 'fp32' | 'bf16' | 'int8' | 'auto';
-}
+/** What binding/napi/convert.cpp to_model_options reads: loadModel's options, checked by lib/model.ts. */
+export type NativeLoadOptions = LoadOptions;
 
 /** What binding/napi/train_job.cpp to_train_options reads: the settings and the resolved label range. */
 export interface NativeTrainOptions extends TrainSettings {

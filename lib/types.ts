@@ -6,6 +6,31 @@
 /** 'cpu', 'cuda' or 'cuda:N'; an unavailable device is a DeviceError, never a fallback. */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
+/**
+ * 'fp32' (default); 'bf16': weights held in bf16, matrix work in bf16, norms / softmax / residual
+ * sums / pooling / head in float32; 'int8': dynamic int8 quantisation of the transformer's Linear
+ * layers (CPU); 'auto': bf16 where the processor or GPU has native bf16 instructions, else fp32.
+ */
+export type Precision = 'fp32' | 'bf16' | 'int8' | 'auto';
+
+/**
+ * loadModel()'s options, read by the addon as they are (binding/napi/convert.cpp
+ * to_model_options) once lib/model.ts has checked them.
+ */
+export interface LoadOptions {
+  /** 'cpu' (default), 'cuda' or 'cuda:N'; an unavailable device is a DeviceError, never a fallback. */
+  device?: Device;
+  /**
+   * Intra-op threads for this model's calls, an integer in [0, 1024]; 0 or left out: the process
+   * setting (all cores unless setThreads() changed it).
+   */
+  threads?: number;
+  /** Keep only the first N transformer layers (the paper's efficiency result: 12 of 24). */
+  numLayers?: number;
+  /** What the model computes in; `model.info.precision` says what 'auto' chose. Default 'fp32'. */
+  precision?: Precision;
+}
+
 /** The emotion dimensions of the paper (and of audEERING's models and ser-torch's heads), in order. */
 export const DIMENSIONS = ['arousal', 'dominance', 'valence'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
