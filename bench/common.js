@@ -6,6 +6,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { median } = require('./numbers');
 
 const ROOT = path.join(__dirname, '..');
 const CACHE = path.join(__dirname, '.cache');
@@ -114,6 +115,15 @@ function ensureModels(cases) {
   if (failure) throw new Error(`${failure}; it needs ${PYTHON} with python3-torch and python3-torchaudio`);
 }
 
+/** A worker's timing fields: a case's timed calls (seconds) as a median and audio-seconds per second. */
+function timing(c, precision, times) {
+  const med = median(times);
+  return {
+    shape: c.shape, batch: c.batch, seconds_audio: c.batch * c.seconds, precision,
+    median_s: med, audio_s_per_s: (c.batch * c.seconds) / med, times_s: times,
+  };
+}
+
 /** ser.info()'s fields every ser-torch column reports, and the process's peak RSS. */
 function serAbout(info) {
   return {
@@ -191,6 +201,6 @@ function runScript(name, parse, { worker, main }) {
 
 module.exports = {
   ROOT, CACHE, PYTHON, SAMPLE_RATE, CORES, TUNED_ENV,
-  columnSet, listArg, parseArgs, selectedColumns, checkBuilt, python, ensureModels, serAbout, maxRssMb, ratios, printNoise,
+  columnSet, listArg, parseArgs, selectedColumns, checkBuilt, python, ensureModels, serAbout, maxRssMb, timing, ratios, printNoise,
   writeResults, runScript,
 };

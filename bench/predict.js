@@ -29,10 +29,10 @@ const path = require('path');
 const readline = require('readline');
 const {
   CACHE, CORES, PYTHON, ROOT, SAMPLE_RATE, TUNED_ENV,
-  checkBuilt, columnSet, ensureModels, listArg, maxRssMb, parseArgs, printNoise, python, ratios, runScript, selectedColumns, serAbout,
+  checkBuilt, columnSet, ensureModels, listArg, maxRssMb, parseArgs, printNoise, python, ratios, runScript, selectedColumns, serAbout, timing,
   writeResults,
 } = require('./common');
-const { cpuLine, median, nonNegativeInt, positiveInt } = require('./numbers');
+const { cpuLine, nonNegativeInt, positiveInt } = require('./numbers');
 
 /** The pause before each timed call, so that the previous column's thread pools go idle. */
 const GAP_MS = 150;
@@ -190,15 +190,8 @@ async function worker(caseName, opts) {
   }
   const flat = flatten(out);
   if (out.length !== c.batch || !flat.every(Number.isFinite)) throw new Error(`${c.name}: bad output`);
-  const med = median(times);
   const result = {
-    shape: c.shape,
-    batch: c.batch,
-    seconds_audio: c.batch * c.seconds,
-    precision: opts.precision,
-    median_s: med,
-    audio_s_per_s: (c.batch * c.seconds) / med,
-    times_s: times,
+    ...timing(c, opts.precision, times),
     load_s: loadS,
     ...engine.about,
     // The same input on every Node column: the driver compares these with ser fp32's.

@@ -30,10 +30,10 @@ const os = require('os');
 const path = require('path');
 const {
   CACHE, CORES, PYTHON, ROOT, SAMPLE_RATE, TUNED_ENV,
-  checkBuilt, columnSet, ensureModels, listArg, maxRssMb, parseArgs, printNoise, ratios, runScript, selectedColumns, serAbout,
+  checkBuilt, columnSet, ensureModels, listArg, maxRssMb, parseArgs, printNoise, ratios, runScript, selectedColumns, serAbout, timing,
   writeResults,
 } = require('./common');
-const { cpuLine, median, nonNegativeInt, positiveInt } = require('./numbers');
+const { cpuLine, nonNegativeInt, positiveInt } = require('./numbers');
 
 const WAV2VEC2_STEP = {
   what: 'CNN frozen, CCC loss, Adam 1e-4, dropout/LayerDrop/SpecAugment off',
@@ -143,18 +143,10 @@ async function worker(caseName, opts) {
   if (steps.length !== opts.warmup + opts.iters) throw new Error(`${c.name}: ${steps.length} steps, expected ${opts.warmup + opts.iters}`);
   if (!steps.every((e) => Number.isFinite(e.loss))) throw new Error(`${c.name}: non-finite loss`);
   const times = steps.slice(opts.warmup).map((e) => (c.batch * c.seconds) / e.audioSecondsPerSecond);
-  const med = median(times);
-  const info = ser.info();
   process.stdout.write(JSON.stringify({
-    shape: c.shape,
-    batch: c.batch,
-    seconds_audio: c.batch * c.seconds,
-    precision: opts.precision,
-    median_s: med,
-    audio_s_per_s: (c.batch * c.seconds) / med,
-    times_s: times,
+    ...timing(c, opts.precision, times),
     losses: steps.map((e) => e.loss),
-    ...serAbout(info),
+    ...serAbout(ser.info()),
     max_rss_mb: maxRssMb(),
   }) + '\n');
 }
