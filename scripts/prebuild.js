@@ -27,15 +27,16 @@ if (!fs.existsSync(addon)) fail(`${addon} is missing: run npm run build:native f
 // Stale prebuilds of this platform (an older name, another libc tag) would ship too.
 fs.rmSync(outDir, { recursive: true, force: true });
 const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'ser-torch-prebuild-'));
+let r;
 try {
-  const r = spawnSync(process.execPath, [require.resolve('prebuildify/bin.js'), '--napi', '--strip', '--tag-libc',
+  r = spawnSync(process.execPath, [require.resolve('prebuildify/bin.js'), '--napi', '--strip', '--tag-libc',
     '--name', require(path.join(root, 'package.json')).name, '--out', root, '--cwd', staging,
     '--node-gyp', path.join(__dirname, 'prebuild-node-gyp.sh')],
   { cwd: root, stdio: 'inherit', env: { ...process.env, SER_TORCH_ADDON: addon } });
-  if (r.status !== 0) fail('prebuildify failed');
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }
+if (r.status !== 0) fail('prebuildify failed');
 const made = fs.readdirSync(outDir);
 for (const f of made) {
   console.error(`ser-torch prebuild: ${path.relative(root, path.join(outDir, f))} (${(fs.statSync(path.join(outDir, f)).size / 1e6).toFixed(1)} MB)`);
