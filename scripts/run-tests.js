@@ -46,6 +46,19 @@ function jest() {
   return { passed: r.numPassedTests, failed: failed === 0 && j.status !== 0 ? 1 : failed };
 }
 
+// A check that passes or fails as a whole (exit status): one counted check.
+function check(command, args) {
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  return { passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1 };
+}
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+// dist/ is what the package ships and what the ESM-entry test imports: never stale in a test run.
+const typescriptBuild = () => check('npm', ['run', '--silent', 'build:ts']);
+const typesOfTests = () => check(bin('tsc'), ['-p', 'tsconfig.test.json', '--noEmit']);
+const lint = () => check(bin('eslint'), ['.']);
+const cppFormat = () => check(process.execPath, [path.join(__dirname, 'check-format.js')]);
+
 // Packs and installs the tarball into fresh apps (scripts/release-check.js); counts its checks.
 function releaseCheck() {
   const r = node(path.join(__dirname, 'release-check.js'), [], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
@@ -53,8 +66,12 @@ function releaseCheck() {
   return counted(r.stdout, /release check: (\d+) passed, (\d+) failed/, r.status);
 }
 
-// In order. A lint / format step goes here (before the slow ones) when it exists.
+// In order: the quick checks first, then the slow ones.
 const STEPS = [
+  { name: 'typescript build', run: typescriptBuild },
+  { name: 'types (tests included)', run: typesOfTests },
+  { name: 'lint', run: lint },
+  { name: 'C++ format', run: cppFormat },
   { name: 'native build', run: nativeBuild },
   { name: 'C++ tests', run: cppTests },
   { name: 'jest', run: jest },
