@@ -8,9 +8,11 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 # libtorch from Debian, OpenBLAS (not the reference BLAS: ~40x on GEMMs), audio libraries,
-# build tools; python3-torch/torchaudio only generate and check reference fixtures.
+# build tools; python3-torch/torchaudio only generate and check reference fixtures; clang-format
+# checks the C++ layout (scripts/check-format.js).
 PACKAGES=(libtorch-dev libopenblas0-pthread libsndfile1-dev libsoxr-dev nlohmann-json3-dev
-          cmake g++ make ninja-build pkg-config python3-torch python3-torchaudio python3-numpy python3-soundfile)
+          cmake g++ make ninja-build pkg-config python3-torch python3-torchaudio python3-numpy python3-soundfile
+          clang-format)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

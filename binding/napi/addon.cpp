@@ -22,14 +22,20 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Napi::Value n = info[0];
-  if (!n.IsUndefined() && (!n.IsNumber() || !std::isfinite(n.As<Napi::Number>().DoubleValue()) ||
-                           n.As<Napi::Number>().DoubleValue() != std::floor(n.As<Napi::Number>().DoubleValue()) ||
-                           n.As<Napi::Number>().DoubleValue() < 0 ||
-                           n.As<Napi::Number>().DoubleValue() > ser::runtime::kMaxThreads))
-    throw make_error(info.Env(), "ERR_INPUT",
-                     "setThreads(n): n must be an integer in [0, " + std::to_string(ser::runtime::kMaxThreads) + "] (0: all cores)");
+  if (!n.IsUndefined()) {
+    const double d = n.IsNumber() ? n.As<Napi::Number>().DoubleValue() : -1;  // a non-number is refused as -1
+    if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > ser::runtime::kMaxThreads)
+      throw make_error(info.Env(), "ERR_INPUT",
+                       "setThreads(n): n must be an integer in [0, " + std::to_string(ser::runtime::kMaxThreads) +
+                           "] (0: all cores)");
+  }
   ser::runtime::set_thread_count(n.IsUndefined() ? 0 : n.As<Napi::Number>().Int32Value());
   return Napi::Number::New(info.Env(), ser::runtime::thread_count());
+}
+
+Napi::Value StopTraining(const Napi::CallbackInfo& info) {
+  stop_training_threads(info.Env());
+  return info.Env().Undefined();
 }
 
 }  // namespace
@@ -41,10 +47,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo, "runtimeInfo"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("train", Napi::Function::New(env, StartTraining, "train"));
-  exports.Set("stopTraining", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    stop_training_threads(info.Env());
-    return info.Env().Undefined();
-  }, "stopTraining"));
+  exports.Set("stopTraining", Napi::Function::New(env, StopTraining, "stopTraining"));
   exports.Set("readManifest", Napi::Function::New(env, ReadManifest, "readManifest"));
   exports.Set("synthesizeCorpus", Napi::Function::New(env, SynthesizeCorpus, "synthesizeCorpus"));
   exports.Set("createModel", Napi::Function::New(env, CreateModel, "createModel"));

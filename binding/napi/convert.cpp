@@ -29,7 +29,8 @@ std::vector<ser::AudioInput> to_audio_inputs(const Napi::Value& value) {
       if (out[i].path.empty()) input_error(env, "input " + std::to_string(i) + ": empty path");
       continue;
     }
-    if (!item.IsObject()) input_error(env, "input " + std::to_string(i) + ": expected a path or { samples, sampleRate }");
+    if (!item.IsObject())
+      input_error(env, "input " + std::to_string(i) + ": expected a path or { samples, sampleRate }");
     auto obj = item.As<Napi::Object>();
     Napi::Value samples = obj.Get("samples");
     if (!samples.IsTypedArray() || samples.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)

@@ -67,10 +67,13 @@ class CorpusWorker : public PromiseWorker {
 class CreateModelWorker : public PromiseWorker {
  public:
   CreateModelWorker(Napi::Env env, std::string dir, std::string config, std::string pre, bool head, uint64_t seed)
-      : PromiseWorker(env), dir_(std::move(dir)), config_(std::move(config)), pre_(std::move(pre)), head_(head), seed_(seed) {}
-  void Work() override {
-    ser::create_model_from_json(dir_, config_, pre_, head_, seed_);
-  }
+      : PromiseWorker(env),
+        dir_(std::move(dir)),
+        config_(std::move(config)),
+        pre_(std::move(pre)),
+        head_(head),
+        seed_(seed) {}
+  void Work() override { ser::create_model_from_json(dir_, config_, pre_, head_, seed_); }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
  private:
@@ -87,7 +90,8 @@ Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
   ser::train::LabelRange range;  // [0, 1] when left out
   if (!info[1].IsUndefined()) {
     auto given = to_label_range(info[1]);
-    if (!given) throw make_error(env, "ERR_INPUT", "readManifest(path, range): range must be [min, max] with finite min < max");
+    if (!given)
+      throw make_error(env, "ERR_INPUT", "readManifest(path, range): range must be [min, max] with finite min < max");
     range = *given;
   }
   return queue<ManifestWorker>(env, info[0].As<Napi::String>().Utf8Value(), range);

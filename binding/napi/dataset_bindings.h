@@ -5,8 +5,11 @@
 
 namespace ser_napi {
 
-Napi::Value ReadManifest(const Napi::CallbackInfo& info);      // (path, [min, max]) -> Promise
-Napi::Value SynthesizeCorpus(const Napi::CallbackInfo& info);  // ({ dir, train, dev, test, seed }) -> Promise
-Napi::Value CreateModel(const Napi::CallbackInfo& info);       // (dir, configJson, preprocessorJson, withHead, seed) -> Promise
+// (path, [min, max]) -> Promise
+Napi::Value ReadManifest(const Napi::CallbackInfo& info);
+// ({ dir, train, dev, test, seed }) -> Promise
+Napi::Value SynthesizeCorpus(const Napi::CallbackInfo& info);
+// (dir, configJson, preprocessorJson, withHead, seed) -> Promise
+Napi::Value CreateModel(const Napi::CallbackInfo& info);
 
 }  // namespace ser_napi

@@ -62,9 +62,10 @@ Napi::FunctionReference& constructor(Napi::Env env) { return env.GetInstanceData
 }  // namespace
 
 Napi::Function ModelHandle::Define(Napi::Env env) {
-  Napi::Function fn = DefineClass(env, "ModelHandle",
-                                  {InstanceMethod("describe", &ModelHandle::Describe), InstanceMethod("run", &ModelHandle::Run),
-                                   InstanceMethod("save", &ModelHandle::Save), InstanceMethod("dispose", &ModelHandle::Dispose)});
+  Napi::Function fn =
+      DefineClass(env, "ModelHandle",
+                  {InstanceMethod("describe", &ModelHandle::Describe), InstanceMethod("run", &ModelHandle::Run),
+                   InstanceMethod("save", &ModelHandle::Save), InstanceMethod("dispose", &ModelHandle::Dispose)});
   auto* instance = new AddonInstance();
   instance->model_handle = Napi::Persistent(fn);
   env.SetInstanceData(instance);  // deleted with the environment

@@ -2,8 +2,8 @@
 
 #include <exception>
 
-#include "error.h"
 #include "compute_thread.h"
+#include "error.h"
 #include "errors.h"
 
 namespace ser_napi {

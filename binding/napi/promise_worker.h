@@ -14,8 +14,8 @@ class PromiseWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
-  virtual void Work() = 0;                            // worker thread
-  virtual Napi::Value Result(Napi::Env env) = 0;      // main thread, after Work succeeded
+  virtual void Work() = 0;                        // worker thread
+  virtual Napi::Value Result(Napi::Env env) = 0;  // main thread, after Work succeeded
 
  private:
   void Execute() final;

@@ -1,16 +1,16 @@
 #include "train_job.h"
 
 #include <atomic>
-#include <memory>
 #include <limits>
+#include <memory>
 
 #include "error.h"
 #include "errors.h"
 #include "label_range.h"
 #include "option_reader.h"
 #include "runtime/threads.h"
-#include "training_threads.h"
 #include "train/trainer.h"
+#include "training_threads.h"
 
 namespace ser_napi {
 namespace {
@@ -156,19 +156,19 @@ Napi::Value StartTraining(const Napi::CallbackInfo& info) {
 
   job->thread_id = start_training_thread(env, job->abort, job->silenced, [job, options] {
     // The queue is unbounded: a call never blocks. Once the process exits nothing is sent.
+    auto on_main_thread = [job](Napi::Env env, Napi::Function fn, Message* msg) { deliver(env, fn, msg, job); };
     auto send = [&](Message* m) {
       if (job->silenced->load() || training_threads_exiting()) {
         delete m;
         return;
       }
-      if (job->tsfn.BlockingCall(m, [job](Napi::Env env, Napi::Function fn, Message* msg) { deliver(env, fn, msg, job); }) != napi_ok)
-        delete m;  // the environment is closing
+      if (job->tsfn.BlockingCall(m, on_main_thread) != napi_ok) delete m;  // the environment is closing
     };
+    auto on_event = [&](const ser::train::TrainEvent& e) { send(new Message{false, e, {}, "", ""}); };
     auto* final = new Message();
     final->final = true;
     try {
-      final->result = ser::train::run_training(
-          options, [&](const ser::train::TrainEvent& e) { send(new Message{false, e, {}, "", ""}); }, *job->abort);
+      final->result = ser::train::run_training(options, on_event, *job->abort);
     } catch (const ser::Error& e) {
       final->error_code = ser::error_code_name(e.code());
       final->error_message = e.what();
@@ -185,10 +185,11 @@ Napi::Value StartTraining(const Napi::CallbackInfo& info) {
 
   auto handle = Napi::Object::New(env);
   handle.Set("promise", job->deferred.Promise());
-  handle.Set("abort", Napi::Function::New(env, [job](const Napi::CallbackInfo& cb) {
+  auto abort = [job](const Napi::CallbackInfo& cb) {
     job->abort->store(true);
     return cb.Env().Undefined();
-  }));
+  };
+  handle.Set("abort", Napi::Function::New(env, abort));
   return handle;
 }
 

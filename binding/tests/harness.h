@@ -40,48 +40,47 @@ struct Failure : std::runtime_error {
 
 #define SER_CONCAT2(a, b) a##b
 #define SER_CONCAT(a, b) SER_CONCAT2(a, b)
-#define TEST_CASE(name)                                                              \
-  static void SER_CONCAT(ser_test_fn_, __LINE__)();                                  \
+#define TEST_CASE(name)                                                                                     \
+  static void SER_CONCAT(ser_test_fn_, __LINE__)();                                                         \
   static ser_test::Registrar SER_CONCAT(ser_test_reg_, __LINE__)(name, SER_CONCAT(ser_test_fn_, __LINE__)); \
   static void SER_CONCAT(ser_test_fn_, __LINE__)()
 
 // glog (through libtorch's headers) defines CHECK and CHECK_NEAR too: ours win in the tests.
 #undef CHECK
 #undef CHECK_NEAR
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::ostringstream os_;                                                         \
-      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed";              \
-      throw ser_test::Failure(os_.str());                                             \
-    }                                                                                 \
+#define CHECK(cond)                                                      \
+  do {                                                                   \
+    if (!(cond)) {                                                       \
+      std::ostringstream os_;                                            \
+      os_ << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed"; \
+      throw ser_test::Failure(os_.str());                                \
+    }                                                                    \
   } while (0)
 
-#define CHECK_NEAR(a, b, tol)                                                         \
-  do {                                                                                \
-    double a_ = (a), b_ = (b);                                                        \
-    if (!(std::fabs(a_ - b_) <= (tol))) {                                             \
-      std::ostringstream os_;                                                         \
-      os_ << __FILE__ << ":" << __LINE__ << ": " #a " = " << a_ << ", " #b " = " << b_ \
-          << ", tolerance " << (tol);                                                 \
-      throw ser_test::Failure(os_.str());                                             \
-    }                                                                                 \
+#define CHECK_NEAR(a, b, tol)                                                                                      \
+  do {                                                                                                             \
+    double a_ = (a), b_ = (b);                                                                                     \
+    if (!(std::fabs(a_ - b_) <= (tol))) {                                                                          \
+      std::ostringstream os_;                                                                                      \
+      os_ << __FILE__ << ":" << __LINE__ << ": " #a " = " << a_ << ", " #b " = " << b_ << ", tolerance " << (tol); \
+      throw ser_test::Failure(os_.str());                                                                          \
+    }                                                                                                              \
   } while (0)
 
 // Runs `expr` and checks it throws ser::Error with the given code.
-#define CHECK_THROWS_CODE(expr, code_)                                                \
-  do {                                                                                \
-    bool thrown_ = false;                                                             \
-    try {                                                                             \
-      (void)(expr);                                                                   \
-    } catch (const ser::Error& e_) {                                                  \
-      thrown_ = true;                                                                 \
-      if (e_.code() != (code_)) {                                                     \
-        std::ostringstream os_;                                                       \
-        os_ << __FILE__ << ":" << __LINE__ << ": wrong code " << ser::error_code_name(e_.code()) \
-            << ": " << e_.what();                                                     \
-        throw ser_test::Failure(os_.str());                                           \
-      }                                                                               \
-    }                                                                                 \
-    if (!thrown_) throw ser_test::Failure(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": no ser::Error from " #expr); \
+#define CHECK_THROWS_CODE(expr, code_)                                                                                 \
+  do {                                                                                                                 \
+    bool thrown_ = false;                                                                                              \
+    try {                                                                                                              \
+      (void)(expr);                                                                                                    \
+    } catch (const ser::Error& e_) {                                                                                   \
+      thrown_ = true;                                                                                                  \
+      if (e_.code() != (code_)) {                                                                                      \
+        std::ostringstream os_;                                                                                        \
+        os_ << __FILE__ << ":" << __LINE__ << ": wrong code " << ser::error_code_name(e_.code()) << ": " << e_.what(); \
+        throw ser_test::Failure(os_.str());                                                                            \
+      }                                                                                                                \
+    }                                                                                                                  \
+    if (!thrown_)                                                                                                      \
+      throw ser_test::Failure(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": no ser::Error from " #expr); \
   } while (0)

@@ -65,8 +65,8 @@ TEST_CASE("audio: lossless fixtures decode to the known sine") {
   };
   // PCM16/FLAC: quantisation, measured 1.5e-5. Float WAV must come back bit-exact (no rescaling).
   const Case cases[] = {
-      {"sine_16k_pcm16.wav", 16000, 8000, 1e-4},  {"sine_22k_pcm24.wav", 22050, 4410, 1e-6},
-      {"sine_44k_pcm32.wav", 44100, 4410, 1e-6},  {"sine_48k_float.wav", 48000, 4800, 1e-7},
+      {"sine_16k_pcm16.wav", 16000, 8000, 1e-4}, {"sine_22k_pcm24.wav", 22050, 4410, 1e-6},
+      {"sine_44k_pcm32.wav", 44100, 4410, 1e-6}, {"sine_48k_float.wav", 48000, 4800, 1e-7},
       {"sine_44k.flac", 44100, 22050, 1e-4},
   };
   for (const auto& c : cases) {
@@ -120,7 +120,8 @@ TEST_CASE("audio: stereo decodes interleaved and downmixes to the channel mean")
   CHECK_NEAR(max_sine_error(a.samples, 22050, 0, 2, 1, 660.0, 0.25), 0.0, 1e-4);
   const auto mono = ser::audio::downmix(a.samples, 2);
   CHECK(mono.size() == 4410);
-  for (std::size_t i = 0; i < mono.size(); ++i) CHECK_NEAR(mono[i], (a.samples[2 * i] + a.samples[2 * i + 1]) / 2.0, 1e-7);
+  for (std::size_t i = 0; i < mono.size(); ++i)
+    CHECK_NEAR(mono[i], (a.samples[2 * i] + a.samples[2 * i + 1]) / 2.0, 1e-7);
 }
 
 TEST_CASE("audio: downmix edge cases") {
@@ -204,21 +205,18 @@ TEST_CASE("audio: bad files raise ERR_AUDIO naming the file and the cause") {
     const char* cause;
   };
   const Case cases[] = {
-      {"missing.wav", "no such file"},
-      {"corrupt.wav", "cannot read audio: Format not recognised"},
-      {"empty.wav", "contains no samples"},
-      {"zero_frames.wav", "contains no samples"},
-      {"truncated.wav", "truncated"},
-      {"truncated.flac", "truncated"},
-      {"nan_float.wav", "NaN or infinite"},
-      {"inf_float.wav", "NaN or infinite"},
+      {"missing.wav", "no such file"},      {"corrupt.wav", "cannot read audio: Format not recognised"},
+      {"empty.wav", "contains no samples"}, {"zero_frames.wav", "contains no samples"},
+      {"truncated.wav", "truncated"},       {"truncated.flac", "truncated"},
+      {"nan_float.wav", "NaN or infinite"}, {"inf_float.wav", "NaN or infinite"},
   };
   for (const auto& c : cases) {
     const std::string path = fixture(c.name);
     CHECK_THROWS_CODE(ser::audio::decode_file(path), ser::ErrorCode::Audio);
     CHECK_THROWS_CODE(ser::audio::load_mono(path, 16000), ser::ErrorCode::Audio);
     const std::string msg = error_message([&] { ser::audio::decode_file(path); });
-    if (!contains(msg, path) || !contains(msg, c.cause)) throw ser_test::Failure(std::string(c.name) + ": unexpected message: " + msg);
+    if (!contains(msg, path) || !contains(msg, c.cause))
+      throw ser_test::Failure(std::string(c.name) + ": unexpected message: " + msg);
   }
   const std::string dir_msg = error_message([] { ser::audio::decode_file(ser_test::fixtures_dir() + "/audio"); });
   CHECK(contains(dir_msg, "directory"));

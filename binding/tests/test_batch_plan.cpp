@@ -5,8 +5,8 @@
 #include <set>
 #include <vector>
 
-#include "harness.h"
 #include "train/batch_plan.h"
+#include "harness.h"
 
 namespace {
 
@@ -112,7 +112,8 @@ TEST_CASE("batch plan: shuffled batches hold similar lengths (sorted pools of 16
   CHECK(plan.padding_share < 0.05);
   // The batch order itself is shuffled (not shortest first).
   bool ascending = true;
-  for (size_t k = 1; k < plan.batches.size(); ++k) ascending = ascending && s[plan.batches[k - 1][0]] < s[plan.batches[k][0]];
+  for (size_t k = 1; k < plan.batches.size(); ++k)
+    ascending = ascending && s[plan.batches[k - 1][0]] < s[plan.batches[k][0]];
   CHECK(!ascending);
 }
 

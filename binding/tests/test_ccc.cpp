@@ -2,8 +2,8 @@
 #include <ATen/ATen.h>
 
 #include "error.h"
-#include "harness.h"
 #include "train/ccc_loss.h"
+#include "harness.h"
 
 TEST_CASE("ccc: audmetric anchor and NaN below two samples") {
   CHECK_NEAR(ser::train::ccc_value({0, 1, 2}, {0, 1, 1}), 0.6666666666666665, 1e-15);

@@ -63,8 +63,8 @@ TEST_CASE("checkpoint discovery: temporaries, unfinished folders and other names
   out.folder(".last.old-21", false);
   std::ofstream(out.file(".last.old-21") + "/trainer_state.json") << "{ damaged";  // unreadable: not taken
   out.folder("last", false);
-  out.folder(".best.old-19", true);   // another checkpoint's leftover
-  out.folder("last.old-20", true);    // not a leftover name
+  out.folder(".best.old-19", true);  // another checkpoint's leftover
+  out.folder("last.old-20", true);   // not a leftover name
   CHECK(find_checkpoint(out.path, "last").empty());
   CHECK(find_checkpoint(out.path, "best") == out.file(".best.old-19"));
 }
@@ -72,11 +72,11 @@ TEST_CASE("checkpoint discovery: temporaries, unfinished folders and other names
 TEST_CASE("stale temporaries: .tmp- folders go; .old- goes only once its checkpoint is whole again") {
   OutDir out;
   out.folder("last", true);
-  out.folder(".last.old-5", true);   // last is back: not needed
+  out.folder(".last.old-5", true);  // last is back: not needed
   out.folder(".last.tmp-6", false);
   out.folder(".best.tmp-7", true);
-  out.folder(".best.old-8", true);   // best is missing: this is the only best, kept
-  out.folder("best-notes", false);   // the user's own folders and files stay
+  out.folder(".best.old-8", true);  // best is missing: this is the only best, kept
+  out.folder("best-notes", false);  // the user's own folders and files stay
   std::ofstream(out.file(".hidden")) << "mine";
   remove_stale_temporaries(out.path);
   CHECK(out.has("last") && fs::exists(out.file("last") + "/trainer_state.json"));

@@ -63,23 +63,27 @@ TEST_CASE("cnn14: config errors are ERR_CONFIG") {
                     ser::ErrorCode::Config);
   CHECK_THROWS_CODE(ser::parse_model_config(R"({"model_type": "cnn14", "hop_length": "ten"})", "config.json"),
                     ser::ErrorCode::Config);
-  auto c = ser::parse_model_config(ser::model_config_to_json(ser::parse_model_config(
-                                       R"({"model_type": "cnn14", "n_mels": 32, "channels": [1, 2, 3, 4, 5, 6]})", "a")),
-                                   "b");
+  auto c =
+      ser::parse_model_config(ser::model_config_to_json(ser::parse_model_config(
+                                  R"({"model_type": "cnn14", "n_mels": 32, "channels": [1, 2, 3, 4, 5, 6]})", "a")),
+                              "b");
   CHECK(c.cnn14.log_mel.n_mels == 32);
   CHECK(c.cnn14.channels.back() == 6);
   // Settings a CNN14 cannot run with are config errors, not libtorch failures later.
-  for (const char* bad : {R"({"model_type": "cnn14", "n_mels": 16})", R"({"model_type": "cnn14", "n_fft": 511})",
-                          R"({"model_type": "cnn14", "sample_rate": 100})", R"({"model_type": "cnn14", "hop_length": 1024})",
-                          R"({"model_type": "cnn14", "channels": [1, 2, 3, 4, 5, 100000]})"})
+  for (const char* bad :
+       {R"({"model_type": "cnn14", "n_mels": 16})", R"({"model_type": "cnn14", "n_fft": 511})",
+        R"({"model_type": "cnn14", "sample_rate": 100})", R"({"model_type": "cnn14", "hop_length": 1024})",
+        R"({"model_type": "cnn14", "channels": [1, 2, 3, 4, 5, 100000]})"})
     CHECK_THROWS_CODE(ser::parse_model_config(bad, "config.json"), ser::ErrorCode::Config);
   CHECK(ser::parse_log_mel_settings(R"({"n_mels": 16})", "options").n_mels == 16);  // fine for features alone
   auto wide = ser::parse_model_config(R"({"model_type": "cnn14", "n_fft": 16384, "n_mels": 64})", "c");
   CHECK(wide.min_samples() == 8193);  // the STFT's reflect padding, not the poolings, sets the minimum
   // PANNs' argument names and model name are understood.
   auto p = ser::parse_model_config(
-      R"({"model_type": "Cnn14_16k", "sample_rate": 16000, "window_size": 512, "hop_size": 160, "mel_bins": 64, "fmin": 50, "fmax": 8000})", "p");
-  CHECK(p.is_cnn14() && p.cnn14.log_mel.n_fft == 512 && p.cnn14.log_mel.hop_length == 160 && p.cnn14.log_mel.f_min == 50);
+      R"({"model_type": "Cnn14_16k", "sample_rate": 16000, "window_size": 512, "hop_size": 160, "mel_bins": 64, "fmin": 50, "fmax": 8000})",
+      "p");
+  CHECK(p.is_cnn14() && p.cnn14.log_mel.n_fft == 512 && p.cnn14.log_mel.hop_length == 160 &&
+        p.cnn14.log_mel.f_min == 50);
 }
 
 TEST_CASE("cnn14: outputs match the PyTorch reference within 1e-4") {
@@ -132,24 +136,25 @@ TEST_CASE("cnn14: starts from a PANNs checkpoint (AudioSet layer and front end s
   const auto logmel = read_fixture("logmel.json");
   const auto expected = read_fixture("expected.json");
   for (const char* file : {"panns_checkpoint.pth", "panns_checkpoint_legacy.pth"}) {
-  auto folder = ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/cnn14/" + file, 7);
-  CHECK(folder.config.is_cnn14());
-  CHECK(folder.config.cnn14.channels[0] == 4 && folder.config.cnn14.channels[5] == 32);
-  CHECK(folder.new_head);
-  std::set<std::string> skipped(folder.skipped_keys.begin(), folder.skipped_keys.end());
-  CHECK(skipped.count("fc_audioset.weight") == 1 && skipped.count("logmel_extractor.melW") == 1);
-  auto& model = as_cnn14(folder);
-  model.eval();
-  c10::InferenceMode guard;
-  const auto& c = expected["cases"][1];
-  auto out = model.forward(floats(logmel["inputs"][1]).unsqueeze(0));
-  CHECK_NEAR(max_diff(out.embedding[0], floats(c["embedding"])), 0.0, 1e-4);  // the trunk is PANNs'
-  CHECK(out.logits.size(1) == 3);
+    auto folder = ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/cnn14/" + file, 7);
+    CHECK(folder.config.is_cnn14());
+    CHECK(folder.config.cnn14.channels[0] == 4 && folder.config.cnn14.channels[5] == 32);
+    CHECK(folder.new_head);
+    std::set<std::string> skipped(folder.skipped_keys.begin(), folder.skipped_keys.end());
+    CHECK(skipped.count("fc_audioset.weight") == 1 && skipped.count("logmel_extractor.melW") == 1);
+    auto& model = as_cnn14(folder);
+    model.eval();
+    c10::InferenceMode guard;
+    const auto& c = expected["cases"][1];
+    auto out = model.forward(floats(logmel["inputs"][1]).unsqueeze(0));
+    CHECK_NEAR(max_diff(out.embedding[0], floats(c["embedding"])), 0.0, 1e-4);  // the trunk is PANNs'
+    CHECK(out.logits.size(1) == 3);
   }
   // A zero-element weight claiming 65536 channels is refused from its shape, before any model is built.
   CHECK_THROWS_CODE(ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/cnn14/panns_hostile_width.pth", 0),
                     ser::ErrorCode::Checkpoint);
   // A bare state dict of the wrong kind is a checkpoint error naming what is missing.
-  CHECK_THROWS_CODE(ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/models/hubert_postln_group/pytorch_model.bin", 0),
-                    ser::ErrorCode::Checkpoint);
+  CHECK_THROWS_CODE(
+      ser::import_panns_checkpoint(ser_test::fixtures_dir() + "/models/hubert_postln_group/pytorch_model.bin", 0),
+      ser::ErrorCode::Checkpoint);
 }

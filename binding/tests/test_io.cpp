@@ -155,10 +155,18 @@ TEST_CASE("safetensors: writer failures are ERR_IO naming the path, leaving no t
   auto m = error_of([&] { ser::io::write_safetensors(missing, {{"w", at::ones({1})}}); }, ErrorCode::Io);
   CHECK(contains(m, missing));
   const std::string p = dir.file("model.safetensors");
-  CHECK(contains(error_of([&] { ser::io::write_safetensors(p, {{"__metadata__", at::ones({1})}}); }, ErrorCode::Io),
+  CHECK(contains(error_of(
+                     [&] {
+                       ser::io::write_safetensors(p, {{"__metadata__", at::ones({1})}});
+                     },
+                     ErrorCode::Io),
                  "reserved"));
   CHECK(contains(error_of([&] { ser::io::write_safetensors(p, {{"w", at::Tensor()}}); }, ErrorCode::Io), "'w'"));
-  CHECK(contains(error_of([&] { ser::io::write_safetensors(p, {{"w\xff", at::ones({1})}}); }, ErrorCode::Io),
+  CHECK(contains(error_of(
+                     [&] {
+                       ser::io::write_safetensors(p, {{"w\xff", at::ones({1})}});
+                     },
+                     ErrorCode::Io),
                  "cannot be encoded"));
   // A directory where the file should go: the rename fails and the temp file is removed.
   fs::create_directory(p);

@@ -37,7 +37,8 @@ std::string error_of(const std::string& manifest, ErrorCode want) {
   try {
     read_manifest(manifest, LabelRange{});
   } catch (const ser::Error& e) {
-    if (e.code() != want) throw ser_test::Failure(std::string("wrong code ") + ser::error_code_name(e.code()) + ": " + e.what());
+    if (e.code() != want)
+      throw ser_test::Failure(std::string("wrong code ") + ser::error_code_name(e.code()) + ": " + e.what());
     return e.what();
   }
   throw ser_test::Failure("no error reading " + manifest);
@@ -85,7 +86,8 @@ TEST_CASE("manifest: quoted fields, embedded commas and doubled quotes") {
 TEST_CASE("manifest: CRLF line endings, with and without a quoted last field") {
   Corpus c;
   c.wav("a.wav");
-  auto m = read_manifest(c.write("m.csv", "file,arousal,speaker\r\na.wav,0.5,s1\r\na.wav,0.25,\"s2\"\r\n\r\n"), LabelRange{});
+  auto m = read_manifest(c.write("m.csv", "file,arousal,speaker\r\na.wav,0.5,s1\r\na.wav,0.25,\"s2\"\r\n\r\n"),
+                         LabelRange{});
   CHECK(m.examples.size() == 2);
   CHECK(m.examples[0].speaker == "s1");
   CHECK(m.examples[1].speaker == "s2");
@@ -97,7 +99,8 @@ TEST_CASE("manifest: CRLF line endings, with and without a quoted last field") {
 TEST_CASE("manifest: a quoted field may span lines") {
   Corpus c;
   c.wav("a.wav");
-  auto m = read_manifest(c.write("m.csv", "file,arousal,speaker\na.wav,0.5,\"two\nlines\"\na.wav,0.25,s2\n"), LabelRange{});
+  auto m =
+      read_manifest(c.write("m.csv", "file,arousal,speaker\na.wav,0.5,\"two\nlines\"\na.wav,0.25,s2\n"), LabelRange{});
   CHECK(m.examples.size() == 2);
   CHECK(m.examples[0].speaker == "two\nlines");
   CHECK(m.examples[1].speaker == "s2");
@@ -116,7 +119,8 @@ TEST_CASE("manifest: malformed rows are ERR_INPUT naming file and line") {
   const std::string short_row = c.write("s.csv", "file,arousal,valence\na.wav,\"0.5,0.1\"\n");  // the comma is quoted
   CHECK(contains(error_of(short_row, ErrorCode::Input), short_row + ":2: expected 3 fields, got 2"));
   const std::string quoted_number = c.write("n.csv", "file,arousal\na.wav,\"0.5x\"\n");
-  CHECK(contains(error_of(quoted_number, ErrorCode::Input), quoted_number + ":2: arousal \"0.5x\" is not a finite number"));
+  CHECK(contains(error_of(quoted_number, ErrorCode::Input),
+                 quoted_number + ":2: arousal \"0.5x\" is not a finite number"));
   const std::string out_of_range = c.write("r.csv", "file,arousal\na.wav,1.5\n");
   CHECK(contains(error_of(out_of_range, ErrorCode::Input), out_of_range + ":2: arousal 1.5 lies outside labelRange"));
   const std::string missing = c.write("m.csv", "file,arousal\r\na.wav,0.5\r\nnope.wav,0.5\r\n");
@@ -128,8 +132,8 @@ TEST_CASE("manifest: malformed rows are ERR_INPUT naming file and line") {
 TEST_CASE("manifest: JSON lines with the same fields") {
   Corpus c;
   c.wav("wav/a, b.wav");
-  auto m = read_manifest(c.write("m.jsonl", "{\"file\": \"wav/a, b.wav\", \"arousal\": 0.5, \"speaker\": \"x\\\"y\"}\r\n"),
-                         LabelRange{});
+  auto m = read_manifest(
+      c.write("m.jsonl", "{\"file\": \"wav/a, b.wav\", \"arousal\": 0.5, \"speaker\": \"x\\\"y\"}\r\n"), LabelRange{});
   CHECK(m.examples.size() == 1);
   CHECK(m.examples[0].path == c.path("wav/a, b.wav"));
   CHECK(m.examples[0].speaker == "x\"y");

@@ -32,7 +32,8 @@ json read_json(const fs::path& p) {
 }
 
 double max_abs_diff(const std::vector<float>& got, const json& want) {
-  if (got.size() != want.size()) throw ser_test::Failure("size " + std::to_string(got.size()) + " != " + std::to_string(want.size()));
+  if (got.size() != want.size())
+    throw ser_test::Failure("size " + std::to_string(got.size()) + " != " + std::to_string(want.size()));
   double worst = 0;
   for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i].get<double>()));
   return worst;
@@ -86,12 +87,14 @@ TEST_CASE("models: every fixture matches torchaudio, singly and in a padded batc
 TEST_CASE("models: too short, empty and NaN inputs are ERR_INPUT") {
   auto dir = case_dirs().at(0);
   auto model = ser::SerModel::load(dir.string(), {});
-  CHECK_THROWS_CODE(model->run({{"", std::vector<float>(399, 0.1f), 16000}}, ser::OutputKind::Embeddings, 1), ser::ErrorCode::Input);
+  CHECK_THROWS_CODE(model->run({{"", std::vector<float>(399, 0.1f), 16000}}, ser::OutputKind::Embeddings, 1),
+                    ser::ErrorCode::Input);
   CHECK_THROWS_CODE(model->run({{"", {}, 16000}}, ser::OutputKind::Embeddings, 1), ser::ErrorCode::Input);
   std::vector<float> nan_wave(800, 0.f);
   nan_wave[10] = std::nanf("");
   CHECK_THROWS_CODE(model->run({{"", nan_wave, 16000}}, ser::OutputKind::Embeddings, 1), ser::ErrorCode::Input);
-  CHECK_THROWS_CODE(model->run({{"", std::vector<float>(800, 0.f), -5}}, ser::OutputKind::Embeddings, 1), ser::ErrorCode::Input);
+  CHECK_THROWS_CODE(model->run({{"", std::vector<float>(800, 0.f), -5}}, ser::OutputKind::Embeddings, 1),
+                    ser::ErrorCode::Input);
 }
 
 TEST_CASE("models: unknown and unavailable devices are ERR_DEVICE") {

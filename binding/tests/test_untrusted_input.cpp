@@ -52,7 +52,8 @@ TEST_CASE("untrusted JSON: nesting 200,000 deep is refused, not a stack overflow
 TEST_CASE("untrusted JSON: a safetensors header nested deep is a CheckpointError") {
   const ser_test::TempDir tmp("ser-untrusted-st");
   const fs::path dir = fs::path(tmp.path);
-  const std::string header = "{\"w\": {\"dtype\": \"F32\", \"shape\": " + nested(200000) + ", \"data_offsets\": [0, 4]}}";
+  const std::string header =
+      "{\"w\": {\"dtype\": \"F32\", \"shape\": " + nested(200000) + ", \"data_offsets\": [0, 4]}}";
   std::ofstream out(dir / "model.safetensors", std::ios::binary);
   const uint64_t n = header.size();
   out.write(reinterpret_cast<const char*>(&n), 8);
@@ -64,7 +65,8 @@ TEST_CASE("untrusted JSON: a safetensors header nested deep is a CheckpointError
 TEST_CASE("manifest: a JSONL row nested deep or with a key twice is refused, naming the line") {
   const ser_test::TempDir tmp("ser-untrusted-jsonl");
   const fs::path dir = fs::path(tmp.path);
-  const auto deep = write_manifest(dir, "deep.jsonl", "{\"file\": \"a.wav\", \"arousal\": 0.5, \"x\": " + nested(200000) + "}\n");
+  const auto deep =
+      write_manifest(dir, "deep.jsonl", "{\"file\": \"a.wav\", \"arousal\": 0.5, \"x\": " + nested(200000) + "}\n");
   CHECK_THROWS_CODE(ser::train::read_manifest(deep, {}), ErrorCode::Input);
   CHECK(message_of([&] { ser::train::read_manifest(deep, {}); }).find("deep.jsonl:1") != std::string::npos);
   const auto twice = write_manifest(dir, "twice.jsonl", "{\"file\": \"a.wav\", \"arousal\": 0.5, \"arousal\": 0.9}\n");
@@ -74,14 +76,17 @@ TEST_CASE("manifest: a JSONL row nested deep or with a key twice is refused, nam
 TEST_CASE("manifest: a UTF-8 BOM and CR-only line ends read like a plain file") {
   const ser_test::TempDir tmp("ser-untrusted-csv");
   const fs::path dir = fs::path(tmp.path);
-  const auto bom = write_manifest(dir, "bom.csv", "\xEF\xBB\xBF" "file,arousal\na.wav,0.5\n");
+  const auto bom = write_manifest(dir, "bom.csv",
+                                  "\xEF\xBB\xBF"
+                                  "file,arousal\na.wav,0.5\n");
   CHECK(ser::train::read_manifest(bom, {}).examples.size() == 1);
   const auto cr = write_manifest(dir, "cr.csv", "file,arousal\ra.wav,0.5\ra.wav,0.25\r");
   const auto m = ser::train::read_manifest(cr, {});
   CHECK(m.examples.size() == 2);
   CHECK(m.examples[1].line == 3);
   const auto dup = write_manifest(dir, "dup.csv", "file,arousal,arousal\na.wav,0.5,0.9\n");
-  CHECK(message_of([&] { ser::train::read_manifest(dup, {}); }).find("column 'arousal' appears twice") != std::string::npos);
+  CHECK(message_of([&] { ser::train::read_manifest(dup, {}); }).find("column 'arousal' appears twice") !=
+        std::string::npos);
 }
 
 TEST_CASE("manifest: a label outside labelRange hints at the option") {
@@ -111,6 +116,7 @@ TEST_CASE("config: sizes are bounded before a model is built") {
                                   std::string(R"("num_hidden_layers": 2, "conv_kernel": [100000]})")}) {
     CHECK_THROWS_CODE(ser::parse_model_config(base + tail, "config.json"), ErrorCode::Config);
   }
-  CHECK(message_of([&] { ser::parse_model_config(base + R"("num_hidden_layers": 1000000000})", "config.json"); })
-            .find("'num_hidden_layers' must lie in 1..512") != std::string::npos);
+  CHECK(message_of([&] {
+          ser::parse_model_config(base + R"("num_hidden_layers": 1000000000})", "config.json");
+        }).find("'num_hidden_layers' must lie in 1..512") != std::string::npos);
 }

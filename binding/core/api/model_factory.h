@@ -5,7 +5,7 @@
 
 namespace ser {
 
-void create_model_from_json(const std::string& dir, const std::string& config_json, const std::string& preprocessor_json,
-                            bool with_head, uint64_t seed);
+void create_model_from_json(const std::string& dir, const std::string& config_json,
+                            const std::string& preprocessor_json, bool with_head, uint64_t seed);
 
 }  // namespace ser

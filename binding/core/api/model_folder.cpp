@@ -76,9 +76,9 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   if (f.config.is_cnn14() && num_layers != 0)
     throw Error(ErrorCode::Config, "numLayers applies to transformer models, not to " + dir + " (CNN14)");
   if (f.config.is_cnn14() && f.config.cnn14.log_mel.sample_rate != f.pre.sampling_rate)
-    throw Error(ErrorCode::Config, dir + ": config.json's sample_rate " + std::to_string(f.config.cnn14.log_mel.sample_rate) +
-                                       " differs from preprocessor_config.json's sampling_rate " +
-                                       std::to_string(f.pre.sampling_rate));
+    throw Error(ErrorCode::Config,
+                dir + ": config.json's sample_rate " + std::to_string(f.config.cnn14.log_mel.sample_rate) +
+                    " differs from preprocessor_config.json's sampling_rate " + std::to_string(f.pre.sampling_rate));
   if (num_layers < 0 || num_layers > f.config.num_hidden_layers)
     throw Error(ErrorCode::Config, "numLayers " + std::to_string(num_layers) + " is outside 1.." +
                                        std::to_string(f.config.num_hidden_layers));
@@ -90,8 +90,7 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   io::NamedTensors tensors;
   if (lazy)
     for (const auto& name : io::read_safetensors_names(safetensors)) tensors.emplace(name, at::Tensor());
-  else
-    tensors = io::read_checkpoint_dir(dir);
+  else tensors = io::read_checkpoint_dir(dir);
   const bool has_head = wants_head(f.config, tensors);
   f.new_head = ensure_head && !has_head;
   if ((has_head || ensure_head) && f.config.labels.empty()) f.config.labels = kDefaultDimensions;

@@ -38,11 +38,11 @@ struct SerModel::Impl {
 
   std::vector<float> prepare(const AudioInput& in, size_t index) const {
     if (!in.path.empty())
-      return preprocess::prepare_waveform(audio::load_mono(in.path, pre.sampling_rate), pre.sampling_rate, config, pre, in.path);
+      return preprocess::prepare_waveform(audio::load_mono(in.path, pre.sampling_rate), pre.sampling_rate, config, pre,
+                                          in.path);
     return preprocess::prepare_waveform(in.samples, in.sample_rate, config, pre, "input " + std::to_string(index));
   }
 };
-
 
 SerModel::SerModel() : impl_(std::make_unique<Impl>()) {}
 SerModel::~SerModel() {
@@ -97,11 +97,14 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
   return with_torch_errors([&] {
     Impl& m = *impl_;
     if (kind == OutputKind::Predictions && !m.model->has_head())
-      throw Error(ErrorCode::NoHead, "this model has no emotion head (a backbone checkpoint): use embed() or hiddenStates(), or fine-tune it with train()");
+      throw Error(
+          ErrorCode::NoHead,
+          "this model has no emotion head (a backbone checkpoint): use embed() or hiddenStates(), or fine-tune it with train()");
     if (inputs.empty()) return std::vector<ItemResult>{};
     if (batch_size <= 0) batch_size = 1;
     std::lock_guard<std::mutex> lock(m.mutex);
-    if (m.threads > 0) at::set_num_threads(m.threads); else runtime::apply_threads();
+    if (m.threads > 0) at::set_num_threads(m.threads);
+    else runtime::apply_threads();
     c10::InferenceMode inference;
     precision::Scope scope(m.plan, &m.weights);
 
@@ -123,9 +126,9 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
       auto batch = preprocess::pad_batch(items, lengths);
       for (size_t k = start; k < end; ++k) std::vector<float>().swap(waves[order[k]]);
       auto out = m.model->run(batch.to(m.device), lengths);
-      at::Tensor values = kind == OutputKind::Predictions ? out.logits
+      at::Tensor values = kind == OutputKind::Predictions  ? out.logits
                           : kind == OutputKind::Embeddings ? out.pooled
-                                                            : out.hidden;
+                                                           : out.hidden;
       values = values.to(at::kCPU, at::kFloat).contiguous();
       for (int64_t b = 0; b < B; ++b) {
         auto& r = results[order[start + b]];
@@ -145,7 +148,8 @@ void SerModel::save(const std::string& dir) const {
   with_torch_errors([&] {
     const Impl& m = *impl_;
     if (m.plan.precision != precision::Precision::Float32)
-      throw Error(ErrorCode::Input, std::string("save(): this model was loaded with precision ") + precision::name(m.plan.precision) +
+      throw Error(ErrorCode::Input, std::string("save(): this model was loaded with precision ") +
+                                        precision::name(m.plan.precision) +
                                         ", which rounds its weights; load it with precision \"fp32\" to save it");
     save_model_folder(*m.model, m.config, m.pre, dir);
     return 0;

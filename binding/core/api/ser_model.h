@@ -11,9 +11,9 @@
 namespace ser {
 
 struct ModelOptions {
-  std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
-  int threads = 0;             // intra-op threads; 0 = keep the process setting (default: all cores)
-  int num_layers = 0;          // keep only the first N transformer layers; 0 = all
+  std::string device = "cpu";      // "cpu", "cuda", "cuda:N"
+  int threads = 0;                 // intra-op threads; 0 = keep the process setting (default: all cores)
+  int num_layers = 0;              // keep only the first N transformer layers; 0 = all
   std::string precision = "fp32";  // "fp32" | "bf16" | "int8" | "auto"
 };
 
@@ -43,9 +43,9 @@ struct ModelDescription {
   int64_t min_samples = 0;
   std::string device;
   std::vector<std::string> skipped_keys;  // checkpoint keys left out on purpose
-  std::string precision;         // what runs: "fp32" | "bf16" | "int8" ('auto' resolved)
-  std::string precision_reason;  // why (requested, or what the hardware offers)
-  std::vector<std::string> warnings;  // e.g. bf16 on hardware without native bf16
+  std::string precision;                  // what runs: "fp32" | "bf16" | "int8" ('auto' resolved)
+  std::string precision_reason;           // why (requested, or what the hardware offers)
+  std::vector<std::string> warnings;      // e.g. bf16 on hardware without native bf16
 };
 
 class SerModel {

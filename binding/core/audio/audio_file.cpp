@@ -16,7 +16,9 @@
 namespace ser::audio {
 namespace {
 
-Error audio_error(const std::string& path, const std::string& cause) { return Error(ErrorCode::Audio, path + ": " + cause); }
+Error audio_error(const std::string& path, const std::string& cause) {
+  return Error(ErrorCode::Audio, path + ": " + cause);
+}
 
 // libsndfile's open error is a bare "Format not recognised"; say first whether the file is there at all.
 [[noreturn]] void throw_open_error(const std::string& path) {
@@ -82,7 +84,8 @@ DecodedAudio decode_file(const std::string& path) {
     out.samples.insert(out.samples.end(), chunk.begin(), chunk.begin() + got * info.channels);
   }
   // Decoders (FLAC, Vorbis, MP3) stop early on a damaged stream and leave the cause here.
-  if (sf_error(file.get()) != SF_ERR_NO_ERROR) throw audio_error(path, std::string("cannot decode audio: ") + sf_strerror(file.get()));
+  if (sf_error(file.get()) != SF_ERR_NO_ERROR)
+    throw audio_error(path, std::string("cannot decode audio: ") + sf_strerror(file.get()));
   // A header length the data does not reach means a cut file. Not for MP3: without a Xing/LAME
   // tag its length is mpg123's estimate from the first frame's bitrate, which VBR files overshoot.
   const sf_count_t frames_read = static_cast<sf_count_t>(out.samples.size()) / info.channels;
@@ -94,7 +97,8 @@ DecodedAudio decode_file(const std::string& path) {
   if (out.samples.empty()) throw audio_error(path, "contains no samples");
   for (std::size_t i = 0; i < out.samples.size(); ++i)
     if (!std::isfinite(out.samples[i]))
-      throw audio_error(path, "contains NaN or infinite samples (first at frame " + std::to_string(i / info.channels) + ")");
+      throw audio_error(path,
+                        "contains NaN or infinite samples (first at frame " + std::to_string(i / info.channels) + ")");
   return out;
 }
 
@@ -115,8 +119,8 @@ std::vector<float> downmix(const std::vector<float>& interleaved, int channels) 
 
 std::vector<float> resample(const float* samples, std::size_t count, double from_rate, double to_rate) {
   if (!(std::isfinite(from_rate) && from_rate > 0 && std::isfinite(to_rate) && to_rate > 0))
-    throw Error(ErrorCode::Input, "resample: sample rates must be positive and finite (got " + std::to_string(from_rate) +
-                                      " -> " + std::to_string(to_rate) + ")");
+    throw Error(ErrorCode::Input, "resample: sample rates must be positive and finite (got " +
+                                      std::to_string(from_rate) + " -> " + std::to_string(to_rate) + ")");
   if (count > 0 && samples == nullptr) throw Error(ErrorCode::Input, "resample: null input");
   if (from_rate == to_rate) return std::vector<float>(samples, samples + count);
   const double want = std::round(static_cast<double>(count) * to_rate / from_rate);
@@ -139,7 +143,8 @@ std::vector<float> resample(const float* samples, std::size_t count, double from
 }
 
 std::vector<float> load_mono(const std::string& path, int target_rate) {
-  if (target_rate <= 0) throw Error(ErrorCode::Input, "target sample rate must be positive (got " + std::to_string(target_rate) + ")");
+  if (target_rate <= 0)
+    throw Error(ErrorCode::Input, "target sample rate must be positive (got " + std::to_string(target_rate) + ")");
   DecodedAudio a = decode_file(path);
   std::vector<float> mono = downmix(a.samples, a.channels);
   if (a.sample_rate == target_rate) return mono;

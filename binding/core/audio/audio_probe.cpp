@@ -18,7 +18,8 @@ AudioProbe probe_file(const std::string& path) {
   p.sample_rate = info.samplerate;
   p.channels = info.channels;
   // MP3 headers may not know the length; 0 then means "unknown" and the file is decoded later.
-  p.seconds = info.frames > 0 && info.frames < (sf_count_t{1} << 40) ? static_cast<double>(info.frames) / info.samplerate : 0;
+  p.seconds =
+      info.frames > 0 && info.frames < (sf_count_t{1} << 40) ? static_cast<double>(info.frames) / info.samplerate : 0;
   return p;
 }
 

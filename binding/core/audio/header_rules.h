@@ -22,11 +22,12 @@ inline void require_regular_file(const std::string& path) {
 
 inline void check_header(const std::string& path, long long sample_rate, long long channels) {
   if (sample_rate < kMinFileRate || sample_rate > kMaxFileRate)
-    throw Error(ErrorCode::Audio, path + ": the header's sample rate " + std::to_string(sample_rate) + " Hz is outside " +
-                                      std::to_string(kMinFileRate) + ".." + std::to_string(kMaxFileRate) + " Hz");
+    throw Error(ErrorCode::Audio, path + ": the header's sample rate " + std::to_string(sample_rate) +
+                                      " Hz is outside " + std::to_string(kMinFileRate) + ".." +
+                                      std::to_string(kMaxFileRate) + " Hz");
   if (channels < 1 || channels > kMaxFileChannels)
-    throw Error(ErrorCode::Audio, path + ": the header's channel count " + std::to_string(channels) + " is outside 1.." +
-                                      std::to_string(kMaxFileChannels));
+    throw Error(ErrorCode::Audio, path + ": the header's channel count " + std::to_string(channels) +
+                                      " is outside 1.." + std::to_string(kMaxFileChannels));
 }
 
 }  // namespace ser::audio

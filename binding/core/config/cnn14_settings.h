@@ -17,7 +17,9 @@ struct Cnn14Settings {
   std::vector<int64_t> channels{64, 128, 256, 512, 1024, 2048};  // the six conv blocks
   // Five 2x2 poolings need 32 log-Mel frames, (32 - 1) * hop samples, and the centred STFT's
   // reflect padding needs more than n_fft / 2.
-  int64_t min_samples() const { return 31 * log_mel.hop_length > log_mel.n_fft / 2 ? 31 * log_mel.hop_length : log_mel.n_fft / 2 + 1; }
+  int64_t min_samples() const {
+    return 31 * log_mel.hop_length > log_mel.n_fft / 2 ? 31 * log_mel.hop_length : log_mel.n_fft / 2 + 1;
+  }
   // Time steps left after the five poolings (each halves, rounding down).
   int64_t frames_for(int64_t samples) const { return (1 + samples / log_mel.hop_length) >> 5; }
 };

@@ -41,7 +41,8 @@ void get_int_list(const json& j, const char* key, std::vector<int64_t>& out, con
   if (!j[key].is_array()) fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be a list of integers");
   out.clear();
   for (const auto& v : j[key]) {
-    if (!v.is_number_integer()) fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be a list of integers");
+    if (!v.is_number_integer())
+      fail_at(ErrorCode::Config, src, std::string("'") + key + "' must be a list of integers");
     out.push_back(v.get<int64_t>());
   }
 }
@@ -56,7 +57,8 @@ void validate(const ModelConfig& c, const std::string& src) {
   // (XLS-R 2B: 48 layers, 1920 wide, 7680 intermediate).
   auto in_range = [&](int64_t v, int64_t max, const char* name) {
     if (v <= 0 || v > max)
-      fail_at(ErrorCode::Config, src, std::string("'") + name + "' must lie in 1.." + std::to_string(max) + ", got " + std::to_string(v));
+      fail_at(ErrorCode::Config, src,
+              std::string("'") + name + "' must lie in 1.." + std::to_string(max) + ", got " + std::to_string(v));
   };
   auto positive = [&](int64_t v, const char* name) { in_range(v, kMaxConfigSize, name); };
   in_range(c.hidden_size, 16384, "hidden_size");
@@ -74,25 +76,30 @@ void validate(const ModelConfig& c, const std::string& src) {
   // Whole-model size: 4 G parameters (16 GB in float32) is beyond what this package serves.
   const double layer = 4.0 * c.hidden_size * c.hidden_size + 2.0 * c.hidden_size * c.intermediate_size;
   if (layer * c.num_hidden_layers > 4e9)
-    fail_at(ErrorCode::Config, src, "the transformer would hold " + std::to_string(static_cast<long long>(layer * c.num_hidden_layers / 1e6)) +
-                 " M parameters (more than 4000 M): hidden_size, intermediate_size and num_hidden_layers together are too large");
+    fail_at(
+        ErrorCode::Config, src,
+        "the transformer would hold " + std::to_string(static_cast<long long>(layer * c.num_hidden_layers / 1e6)) +
+            " M parameters (more than 4000 M): hidden_size, intermediate_size and num_hidden_layers together are too large");
   if (c.hidden_size % c.num_attention_heads != 0)
-    fail_at(ErrorCode::Config, src, "hidden_size " + std::to_string(c.hidden_size) + " is not divisible by num_attention_heads " +
-                 std::to_string(c.num_attention_heads));
+    fail_at(ErrorCode::Config, src,
+            "hidden_size " + std::to_string(c.hidden_size) + " is not divisible by num_attention_heads " +
+                std::to_string(c.num_attention_heads));
   if (c.hidden_size % c.num_conv_pos_embedding_groups != 0)
     fail_at(ErrorCode::Config, src, "hidden_size is not divisible by num_conv_pos_embedding_groups");
   if (c.conv_dim.empty()) fail_at(ErrorCode::Config, src, "'conv_dim' is empty");
   if (c.conv_dim.size() != c.conv_kernel.size() || c.conv_dim.size() != c.conv_stride.size())
-    fail_at(ErrorCode::Config, src, "conv_dim, conv_kernel and conv_stride have different lengths (" + std::to_string(c.conv_dim.size()) +
-                 ", " + std::to_string(c.conv_kernel.size()) + ", " + std::to_string(c.conv_stride.size()) + ")");
+    fail_at(ErrorCode::Config, src,
+            "conv_dim, conv_kernel and conv_stride have different lengths (" + std::to_string(c.conv_dim.size()) +
+                ", " + std::to_string(c.conv_kernel.size()) + ", " + std::to_string(c.conv_stride.size()) + ")");
   if (c.feat_extract_norm != "group" && c.feat_extract_norm != "layer")
-    fail_at(ErrorCode::Config, src, "'feat_extract_norm' must be \"group\" or \"layer\", got \"" + c.feat_extract_norm + "\"");
+    fail_at(ErrorCode::Config, src,
+            "'feat_extract_norm' must be \"group\" or \"layer\", got \"" + c.feat_extract_norm + "\"");
   for (const auto* act : {&c.hidden_act, &c.feat_extract_activation})
     if (std::find(kActivations.begin(), kActivations.end(), *act) == kActivations.end())
       fail_at(ErrorCode::Config, src, "unsupported activation \"" + *act + "\"");
   if (!(c.layer_norm_eps > 0)) fail_at(ErrorCode::Config, src, "'layer_norm_eps' must be positive");
-  for (double p : {c.hidden_dropout, c.attention_dropout, c.activation_dropout, c.feat_proj_dropout,
-                   c.final_dropout, c.layerdrop, c.mask_time_prob, c.mask_feature_prob})
+  for (double p : {c.hidden_dropout, c.attention_dropout, c.activation_dropout, c.feat_proj_dropout, c.final_dropout,
+                   c.layerdrop, c.mask_time_prob, c.mask_feature_prob})
     if (!(p >= 0 && p <= 1)) fail_at(ErrorCode::Config, src, "dropout and masking probabilities must lie in [0, 1]");
 }
 
@@ -107,7 +114,8 @@ void read_labels(const json& j, ModelConfig& c, const std::string& src) {
       if (used != it.key().size()) idx = -1;
     } catch (...) {
     }
-    if (idx < 0 || !it.value().is_string()) fail_at(ErrorCode::Config, src, "'id2label' must map \"0\", \"1\", ... to names");
+    if (idx < 0 || !it.value().is_string())
+      fail_at(ErrorCode::Config, src, "'id2label' must map \"0\", \"1\", ... to names");
     by_index[idx] = it.value().get<std::string>();
   }
   int64_t expect = 0;
@@ -141,8 +149,10 @@ void read_log_mel(const json& j, LogMelSettings& m, const std::string& src) {
 }
 
 void check_log_mel(const LogMelSettings& m, const std::string& src) {
-  if (m.sample_rate < 1000 || m.sample_rate > 384000) fail_at(ErrorCode::Config, src, "'sample_rate' must lie in 1000..384000");
-  if (m.n_fft < 2 || m.n_fft > 65536 || m.n_fft % 2 != 0) fail_at(ErrorCode::Config, src, "'n_fft' must be even and lie in 2..65536");
+  if (m.sample_rate < 1000 || m.sample_rate > 384000)
+    fail_at(ErrorCode::Config, src, "'sample_rate' must lie in 1000..384000");
+  if (m.n_fft < 2 || m.n_fft > 65536 || m.n_fft % 2 != 0)
+    fail_at(ErrorCode::Config, src, "'n_fft' must be even and lie in 2..65536");
   if (m.hop_length < 1 || m.hop_length > m.n_fft) fail_at(ErrorCode::Config, src, "'hop_length' must lie in 1..n_fft");
   if (m.n_mels < 1 || m.n_mels > m.n_fft / 2 + 1) fail_at(ErrorCode::Config, src, "'n_mels' must lie in 1..n_fft/2+1");
   if (!(m.f_min >= 0 && m.f_max > m.f_min && m.f_max <= m.sample_rate / 2.0))
@@ -154,12 +164,16 @@ void read_cnn14(const json& j, ModelConfig& c, const std::string& src) {
   auto& m = c.cnn14.log_mel;
   read_log_mel(j, m, src);
   get_int_list(j, "channels", c.cnn14.channels, src);
-  if (c.cnn14.channels.size() != 6) fail_at(ErrorCode::Config, src, "'channels' must list the widths of the 6 conv blocks");
+  if (c.cnn14.channels.size() != 6)
+    fail_at(ErrorCode::Config, src, "'channels' must list the widths of the 6 conv blocks");
   for (auto ch : c.cnn14.channels)
-    if (ch <= 0 || ch > kMaxCnn14Channels) fail_at(ErrorCode::Config, src, "'channels' must lie in 1.." + std::to_string(kMaxCnn14Channels));
+    if (ch <= 0 || ch > kMaxCnn14Channels)
+      fail_at(ErrorCode::Config, src, "'channels' must lie in 1.." + std::to_string(kMaxCnn14Channels));
   check_log_mel(m, src);
   // Five 2x2 poolings halve the Mel axis five times too.
-  if (m.n_mels < 32) fail_at(ErrorCode::Config, src, "'n_mels' must be at least 32 for CNN14's five poolings, got " + std::to_string(m.n_mels));
+  if (m.n_mels < 32)
+    fail_at(ErrorCode::Config, src,
+            "'n_mels' must be at least 32 for CNN14's five poolings, got " + std::to_string(m.n_mels));
   const ModelConfig derived = cnn14_config(c.cnn14, c.labels);
   c.labels = derived.labels;
   c.hidden_size = derived.hidden_size;
@@ -222,7 +236,8 @@ ModelConfig parse_model_config(const std::string& text, const std::string& src) 
   bool pos_bn = false;
   get_bool(j, "conv_pos_batch_norm", pos_bn, src);
   if (pos_bn) fail_at(ErrorCode::Config, src, "'conv_pos_batch_norm' is not supported");
-  if (j.contains("adapter_attn_dim") && !j["adapter_attn_dim"].is_null()) fail_at(ErrorCode::Config, src, "'adapter_attn_dim' is not supported");
+  if (j.contains("adapter_attn_dim") && !j["adapter_attn_dim"].is_null())
+    fail_at(ErrorCode::Config, src, "'adapter_attn_dim' is not supported");
   bool add_adapter = false;
   get_bool(j, "add_adapter", add_adapter, src);
   if (add_adapter) fail_at(ErrorCode::Config, src, "'add_adapter' is not supported");

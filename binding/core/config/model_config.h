@@ -23,11 +23,11 @@ struct ModelConfig {
   std::string feat_extract_norm = "group";  // "group" | "layer"
   std::string feat_extract_activation = "gelu";
   std::string hidden_act = "gelu";
-  bool do_stable_layer_norm = false;        // true: pre-LN encoder layers
+  bool do_stable_layer_norm = false;  // true: pre-LN encoder layers
   int64_t num_conv_pos_embeddings = 128;
   int64_t num_conv_pos_embedding_groups = 16;
   double layer_norm_eps = 1e-5;
-  bool feat_proj_layer_norm = true;         // HuBERT only; wav2vec2 always has it
+  bool feat_proj_layer_norm = true;  // HuBERT only; wav2vec2 always has it
   // Training-time regularisation, kept so that a saved model round-trips.
   double hidden_dropout = 0.1, attention_dropout = 0.1, activation_dropout = 0.1;
   double feat_proj_dropout = 0.0, final_dropout = 0.1, layerdrop = 0.1;
@@ -36,8 +36,8 @@ struct ModelConfig {
   int64_t mask_time_length = 10, mask_time_min_masks = 2;
   double mask_feature_prob = 0.0;
   int64_t mask_feature_length = 10, mask_feature_min_masks = 0;
-  std::vector<std::string> labels;          // id2label in index order; empty without a head
-  Cnn14Settings cnn14;                      // model_type "cnn14" only
+  std::vector<std::string> labels;  // id2label in index order; empty without a head
+  Cnn14Settings cnn14;              // model_type "cnn14" only
 
   bool is_cnn14() const { return model_type == "cnn14"; }
 

@@ -5,7 +5,7 @@
 namespace ser {
 
 struct PreprocessorConfig {
-  bool do_normalize = true;      // zero mean, unit variance per utterance
+  bool do_normalize = true;  // zero mean, unit variance per utterance
   int sampling_rate = 16000;
   bool return_attention_mask = false;
   double padding_value = 0.0;

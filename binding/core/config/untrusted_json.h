@@ -23,7 +23,7 @@ struct UntrustedJsonRules {
 // invalid JSON, too deep nesting and, when refused, a duplicate key.
 // (Inline: small, and used by the config, checkpoint and manifest readers alike.)
 inline nlohmann::json parse_untrusted_json(const std::string& text, const std::function<void(const std::string&)>& fail,
-                                    UntrustedJsonRules rules = {}) {
+                                           UntrustedJsonRules rules = {}) {
   using json = nlohmann::json;
   std::vector<std::set<std::string>> keys;  // one set per open object
   std::string problem;
@@ -51,6 +51,5 @@ inline nlohmann::json parse_untrusted_json(const std::string& text, const std::f
   if (!problem.empty()) fail(problem);
   return j;
 }
-
 
 }  // namespace ser

@@ -30,10 +30,10 @@ std::vector<float> synthesise(double a, double d, double v, const Speaker& spk, 
   std::vector<float> out(n);
   const double f0 = 80.0 + 220.0 * d + spk.pitch_offset;
   const double rate = 2.0 + 6.0 * a;
-  const double glide = 0.25 * a;                 // pitch movement with arousal
+  const double glide = 0.25 * a;  // pitch movement with arousal
   const double jitter = 0.02 * (1.0 - v) + 0.002;
-  const double tilt = 0.35 + 0.6 * (1.0 - v);     // one-pole coefficient: higher = duller
-  const double breath = 0.02 + 0.15 * a;          // aspiration noise per sample
+  const double tilt = 0.35 + 0.6 * (1.0 - v);  // one-pole coefficient: higher = duller
+  const double breath = 0.02 + 0.15 * a;       // aspiration noise per sample
   // Two-pole resonator for the formant.
   const double r = 0.97, theta = 2 * kPi * spk.formant / kRate;
   const double b1 = 2 * r * std::cos(theta), b2 = -r * r;
@@ -100,7 +100,8 @@ CorpusFiles write_synthetic_corpus(const CorpusOptions& o) {
       const std::string name = "wav/" + std::string(split) + "_" + std::to_string(i) + ".wav";
       write_wav((fs::path(o.dir) / name).string(), synthesise(a, d, v, speakers[s], seconds, clip_rng));
       // Labels on MSP-Podcast's 1..7 scale, as a real corpus would give them.
-      csv << name << "," << 1 + 6 * a << "," << 1 + 6 * d << "," << 1 + 6 * v << ",spk" << s << "," << speakers[s].gender << "\n";
+      csv << name << "," << 1 + 6 * a << "," << 1 + 6 * d << "," << 1 + 6 * v << ",spk" << s << ","
+          << speakers[s].gender << "\n";
     }
     if (!csv) throw Error(ErrorCode::Io, "cannot write " + manifest);
     (std::string(split) == "train" ? files.train : std::string(split) == "dev" ? files.dev : files.test) = manifest;

@@ -19,8 +19,8 @@ void replace_suffix(std::string& key, const std::string& from, const std::string
 
 // Parts of pre-training and other task checkpoints that inference never uses.
 bool is_training_only(const std::string& key, const std::string& prefix) {
-  static const std::vector<std::string> heads{"quantizer.", "project_q.", "project_hid.", "lm_head.", "final_proj.",
-                                              "label_embs_concat", "dropout_features."};
+  static const std::vector<std::string> heads{"quantizer.",  "project_q.",        "project_hid.",     "lm_head.",
+                                              "final_proj.", "label_embs_concat", "dropout_features."};
   for (const auto& h : heads)
     if (starts_with(key, h) || starts_with(key, prefix + h)) return true;
   return false;
@@ -67,13 +67,14 @@ std::vector<std::string> normalise_keys(NamedTensors& tensors, const KeyMapping&
     if (!starts_with(key, m.base_prefix) && !starts_with(key, "classifier.") && !is_training_only(key, m.base_prefix))
       key = m.base_prefix + key;
     std::smatch match;
-    const bool dropped_layer = m.kept_layers >= 0 && std::regex_search(key, match, layer_re) &&
-                               std::stoll(match[1].str()) >= m.kept_layers;
+    const bool dropped_layer =
+        m.kept_layers >= 0 && std::regex_search(key, match, layer_re) && std::stoll(match[1].str()) >= m.kept_layers;
     if (is_training_only(key, m.base_prefix) || dropped_layer) {
       skipped.push_back(name);
       continue;
     }
-    if (out.count(key)) throw Error(ErrorCode::Checkpoint, "checkpoint holds '" + key + "' twice (under two spellings)");
+    if (out.count(key))
+      throw Error(ErrorCode::Checkpoint, "checkpoint holds '" + key + "' twice (under two spellings)");
     out.emplace(key, tensor);
   }
   tensors.swap(out);

@@ -37,7 +37,9 @@ class Unpickler {
 
  private:
   [[noreturn]] void fail(const std::string& what) const { fail_at(ErrorCode::Checkpoint, where_, what); }
-  [[noreturn]] void fail_near(const std::string& what) const { fail(what + " (near byte " + std::to_string(pos_) + ")"); }
+  [[noreturn]] void fail_near(const std::string& what) const {
+    fail(what + " (near byte " + std::to_string(pos_) + ")");
+  }
 
   const unsigned char* take(size_t n) {
     if (n > data_.size() - pos_)
@@ -111,6 +113,8 @@ class Unpickler {
   }
 
   void step(unsigned char op) {
+    // The opcode table is laid out by hand: one opcode a line, its pickle name aligned on the right.
+    // clang-format off
     switch (op) {
       case 0x80: if (take(1)[0] > 5) fail_near("uses an unknown pickle protocol"); break;         // PROTO
       case 0x95: take(8); break;                                                                // FRAME
@@ -237,6 +241,7 @@ class Unpickler {
              ", which a torch.save state dict never needs");
       }
     }
+    // clang-format on
   }
 
   const PickleValue& top() {

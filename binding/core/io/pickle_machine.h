@@ -25,8 +25,8 @@ enum class ObjectKind : uint8_t { Str, Tuple, List, Dict, Global, Storage, Tenso
 
 struct PickleObject {
   ObjectKind kind = ObjectKind::Opaque;
-  std::string text;                // Str: the string; Global/Opaque: "module.name"; Storage: its key
-  std::vector<PickleValue> items;  // Tuple/List; Dict: key, value, key, value, ...
+  std::string text;                                  // Str: the string; Global/Opaque: "module.name"; Storage: its key
+  std::vector<PickleValue> items;                    // Tuple/List; Dict: key, value, key, value, ...
   std::unordered_map<std::string, size_t> str_keys;  // Dict: string key -> index into items
   // Storage: its type global and element count. Tensor: storage object, offset, sizes, strides.
   std::string storage_type;

@@ -47,10 +47,11 @@ bool is_non_negative_int(const json& v) {
 // duplicate (two tensors under one name) is caught instead of silently dropped.
 json parse_json(const std::string& path, const std::string& text) {
   json j = parse_untrusted_json(
-            text,
+      text,
       [&](const std::string& m) {
         const std::string invalid = "invalid JSON: ";
-        fail_at(ErrorCode::Checkpoint, path, "header is not valid JSON: " + (m.rfind(invalid, 0) == 0 ? m.substr(invalid.size()) : m));
+        fail_at(ErrorCode::Checkpoint, path,
+                "header is not valid JSON: " + (m.rfind(invalid, 0) == 0 ? m.substr(invalid.size()) : m));
       },
       {/*refuse_duplicate_keys=*/true});
   if (!j.is_object()) fail_at(ErrorCode::Checkpoint, path, "header is not a JSON object");
@@ -60,7 +61,8 @@ json parse_json(const std::string& path, const std::string& text) {
 void check_metadata(const std::string& path, const json& v) {
   if (!v.is_object()) fail_at(ErrorCode::Checkpoint, path, "__metadata__ must be an object of strings");
   for (auto m = v.begin(); m != v.end(); ++m)
-    if (!m.value().is_string()) fail_at(ErrorCode::Checkpoint, path, "__metadata__ value '" + m.key() + "' is not a string");
+    if (!m.value().is_string())
+      fail_at(ErrorCode::Checkpoint, path, "__metadata__ value '" + m.key() + "' is not a string");
 }
 
 Entry parse_entry(const std::string& path, const std::string& name, const json& v, uint64_t buffer_size) {
@@ -72,29 +74,36 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   Entry e;
   e.name = name;
   e.dtype = parse_dtype(path, name, v["dtype"].get<std::string>());
-  if (v["shape"].size() > kMaxDims) fail_at(ErrorCode::Checkpoint, path, t + "has " + std::to_string(v["shape"].size()) + " dimensions");
+  if (v["shape"].size() > kMaxDims)
+    fail_at(ErrorCode::Checkpoint, path, t + "has " + std::to_string(v["shape"].size()) + " dimensions");
   uint64_t count = 1;
   for (const auto& d : v["shape"]) {
-    if (!is_non_negative_int(d)) fail_at(ErrorCode::Checkpoint, path, t + "has shape dimension " + d.dump() + " (must be an integer >= 0)");
+    if (!is_non_negative_int(d))
+      fail_at(ErrorCode::Checkpoint, path, t + "has shape dimension " + d.dump() + " (must be an integer >= 0)");
     const uint64_t n = d.get<uint64_t>();
     // Bounded by max/8 so count * element size can never wrap (and fits int64).
-    if (n != 0 && count > std::numeric_limits<uint64_t>::max() / 8 / n) fail_at(ErrorCode::Checkpoint, path, t + "has an impossibly large shape");
+    if (n != 0 && count > std::numeric_limits<uint64_t>::max() / 8 / n)
+      fail_at(ErrorCode::Checkpoint, path, t + "has an impossibly large shape");
     count *= n;
     e.shape.push_back(static_cast<int64_t>(n));
   }
   for (const auto& o : v["data_offsets"])
-    if (!is_non_negative_int(o)) fail_at(ErrorCode::Checkpoint, path, t + "has data_offset " + o.dump() + " (must be an integer >= 0)");
+    if (!is_non_negative_int(o))
+      fail_at(ErrorCode::Checkpoint, path, t + "has data_offset " + o.dump() + " (must be an integer >= 0)");
   e.begin = v["data_offsets"][0].get<uint64_t>();
   e.end = v["data_offsets"][1].get<uint64_t>();
   if (e.begin > e.end)
-    fail_at(ErrorCode::Checkpoint, path, t + "has data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] with begin > end");
+    fail_at(ErrorCode::Checkpoint, path,
+            t + "has data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] with begin > end");
   if (e.end > buffer_size)
-    fail_at(ErrorCode::Checkpoint, path, t + "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] lie outside the " +
-                  std::to_string(buffer_size) + "-byte data (truncated file?)");
+    fail_at(ErrorCode::Checkpoint, path,
+            t + "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] lie outside the " +
+                std::to_string(buffer_size) + "-byte data (truncated file?)");
   const uint64_t bytes = count * static_cast<uint64_t>(at::elementSize(e.dtype));
   if (e.end - e.begin != bytes)
-    fail_at(ErrorCode::Checkpoint, path, t + "holds " + std::to_string(e.end - e.begin) + " bytes, its shape and dtype need " +
-                  std::to_string(bytes));
+    fail_at(
+        ErrorCode::Checkpoint, path,
+        t + "holds " + std::to_string(e.end - e.begin) + " bytes, its shape and dtype need " + std::to_string(bytes));
   return e;
 }
 
@@ -109,25 +118,27 @@ void check_coverage(const std::string& path, std::vector<Entry> entries, uint64_
   for (const auto& e : entries) {
     if (e.begin == e.end) continue;
     if (e.begin < reach)
-      fail_at(ErrorCode::Checkpoint, path, "tensors '" + owner->name + "' and '" + e.name + "' overlap at byte offset " + std::to_string(e.begin));
+      fail_at(ErrorCode::Checkpoint, path,
+              "tensors '" + owner->name + "' and '" + e.name + "' overlap at byte offset " + std::to_string(e.begin));
     if (e.begin > reach)
-      fail_at(ErrorCode::Checkpoint, path, "bytes " + std::to_string(reach) + ".." + std::to_string(e.begin) + " of the data belong to no tensor (" +
-                    (owner ? "after '" + owner->name + "'" : std::string("at the start")) + "): offsets or header length are off");
+      fail_at(ErrorCode::Checkpoint, path,
+              "bytes " + std::to_string(reach) + ".." + std::to_string(e.begin) + " of the data belong to no tensor (" +
+                  (owner ? "after '" + owner->name + "'" : std::string("at the start")) +
+                  "): offsets or header length are off");
     reach = e.end, owner = &e;
   }
   if (reach != buffer_size)
-    fail_at(ErrorCode::Checkpoint, path, "the tensors cover " + std::to_string(reach) + " bytes of data, the file holds " + std::to_string(buffer_size) +
-                  " after the header: offsets or header length are off");
+    fail_at(ErrorCode::Checkpoint, path,
+            "the tensors cover " + std::to_string(reach) + " bytes of data, the file holds " +
+                std::to_string(buffer_size) + " after the header: offsets or header length are off");
 }
 
 std::vector<Entry> parse_header(const std::string& path, const std::string& text, uint64_t buffer_size) {
   const json j = parse_json(path, text);
   std::vector<Entry> entries;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() == "__metadata__")
-      check_metadata(path, it.value());
-    else
-      entries.push_back(parse_entry(path, it.key(), it.value(), buffer_size));
+    if (it.key() == "__metadata__") check_metadata(path, it.value());
+    else entries.push_back(parse_entry(path, it.key(), it.value(), buffer_size));
   }
   check_coverage(path, entries, buffer_size);
   return entries;
@@ -151,7 +162,8 @@ void open_file(const std::string& path, OpenFile& f) {
   if (::stat(path.c_str(), &st) != 0) fail_at(ErrorCode::Checkpoint, path, "cannot open (" + errno_text() + ")");
   if (!S_ISREG(st.st_mode)) fail_at(ErrorCode::Checkpoint, path, "is not a regular file");
   const uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (size < 8) fail_at(ErrorCode::Checkpoint, path, "file is too short to be safetensors (" + std::to_string(size) + " bytes)");
+  if (size < 8)
+    fail_at(ErrorCode::Checkpoint, path, "file is too short to be safetensors (" + std::to_string(size) + " bytes)");
   f.in.open(path, std::ios::binary);
   auto& in = f.in;
   if (!in) fail_at(ErrorCode::Checkpoint, path, "cannot open (" + errno_text() + ")");
@@ -161,8 +173,10 @@ void open_file(const std::string& path, OpenFile& f) {
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | len_bytes[i];
   if (header_len > size - 8)
-    fail_at(ErrorCode::Checkpoint, path, "header length " + std::to_string(header_len) + " exceeds the file (" + std::to_string(size) + " bytes)");
-  if (header_len > kMaxHeader) fail_at(ErrorCode::Checkpoint, path, "header length " + std::to_string(header_len) + " is over the 100 MB limit");
+    fail_at(ErrorCode::Checkpoint, path,
+            "header length " + std::to_string(header_len) + " exceeds the file (" + std::to_string(size) + " bytes)");
+  if (header_len > kMaxHeader)
+    fail_at(ErrorCode::Checkpoint, path, "header length " + std::to_string(header_len) + " is over the 100 MB limit");
   std::string header(header_len, '\0');
   in.read(header.data(), static_cast<std::streamsize>(header_len));
   if (!in) fail_at(ErrorCode::Checkpoint, path, "cannot read the " + std::to_string(header_len) + "-byte header");
@@ -193,7 +207,9 @@ NamedTensors read_safetensors(const std::string& path) {
     if (e.end > e.begin) {
       in.seekg(static_cast<std::streamoff>(base + e.begin));
       in.read(static_cast<char*>(raw.data_ptr()), static_cast<std::streamsize>(e.end - e.begin));
-      if (!in) fail_at(ErrorCode::Checkpoint, path, "cannot read tensor '" + e.name + "' at byte offset " + std::to_string(base + e.begin));
+      if (!in)
+        fail_at(ErrorCode::Checkpoint, path,
+                "cannot read tensor '" + e.name + "' at byte offset " + std::to_string(base + e.begin));
     }
     out.emplace(e.name, raw.to(at::kFloat).contiguous());  // F32: `raw` itself, which owns its memory
   }

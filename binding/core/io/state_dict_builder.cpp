@@ -13,11 +13,11 @@ struct StorageType {
   const char* name;
   at::ScalarType dtype;
 };
-constexpr StorageType kStorageTypes[] = {
-    {"torch.FloatStorage", at::kFloat}, {"torch.HalfStorage", at::kHalf}, {"torch.BFloat16Storage", at::kBFloat16},
-    {"torch.DoubleStorage", at::kDouble}, {"torch.LongStorage", at::kLong}, {"torch.IntStorage", at::kInt},
-    {"torch.ShortStorage", at::kShort}, {"torch.CharStorage", at::kChar}, {"torch.ByteStorage", at::kByte},
-    {"torch.BoolStorage", at::kBool}};
+constexpr StorageType kStorageTypes[] = {{"torch.FloatStorage", at::kFloat},       {"torch.HalfStorage", at::kHalf},
+                                         {"torch.BFloat16Storage", at::kBFloat16}, {"torch.DoubleStorage", at::kDouble},
+                                         {"torch.LongStorage", at::kLong},         {"torch.IntStorage", at::kInt},
+                                         {"torch.ShortStorage", at::kShort},       {"torch.CharStorage", at::kChar},
+                                         {"torch.ByteStorage", at::kByte},         {"torch.BoolStorage", at::kBool}};
 
 const StorageType* storage_type(const std::string& name) {
   for (const auto& t : kStorageTypes)
@@ -41,7 +41,8 @@ std::string describe(const Unpickled& graph, const PickleValue& v) {
     case ObjectKind::Dict: return "a dict";
     case ObjectKind::Storage: return "a bare storage";
     case ObjectKind::Tensor: return "a tensor";
-    case ObjectKind::Global: case ObjectKind::Opaque: break;
+    case ObjectKind::Global:
+    case ObjectKind::Opaque: break;
   }
   return "a " + o.text + " object";
 }
@@ -59,21 +60,20 @@ using TensorEntries = std::vector<std::pair<std::string, const PickleObject*>>;
 void collect(const std::string& path, const Unpickled& graph, const PickleObject& dict, const std::string& prefix,
              int depth, TensorEntries& out) {
   if (depth > kMaxNesting)
-    fail_at(ErrorCode::Checkpoint, path, "dicts nest deeper than " + std::to_string(kMaxNesting) + " levels at '" + prefix + "'");
+    fail_at(ErrorCode::Checkpoint, path,
+            "dicts nest deeper than " + std::to_string(kMaxNesting) + " levels at '" + prefix + "'");
   for (size_t i = 0; i < dict.items.size(); i += 2) {
     const PickleValue& k = dict.items[i];
     const PickleValue& v = dict.items[i + 1];
     if (k.kind != ValueKind::Ref || graph.obj(k.ref).kind != ObjectKind::Str)
-      fail_at(ErrorCode::Checkpoint, path, "a key under '" + (prefix.empty() ? std::string("<root>") : prefix) + "' is " + describe(graph, k) +
-                    ", not a string");
+      fail_at(ErrorCode::Checkpoint, path,
+              "a key under '" + (prefix.empty() ? std::string("<root>") : prefix) + "' is " + describe(graph, k) +
+                  ", not a string");
     const std::string name = prefix.empty() ? graph.obj(k.ref).text : prefix + "." + graph.obj(k.ref).text;
     const PickleObject* o = v.kind == ValueKind::Ref ? &graph.obj(v.ref) : nullptr;
-    if (o && o->kind == ObjectKind::Tensor)
-      out.emplace_back(name, o);
-    else if (o && o->kind == ObjectKind::Dict)
-      collect(path, graph, *o, name, depth + 1, out);
-    else
-      fail_at(ErrorCode::Checkpoint, path, "'" + name + "' is " + describe(graph, v) + ", not a tensor");
+    if (o && o->kind == ObjectKind::Tensor) out.emplace_back(name, o);
+    else if (o && o->kind == ObjectKind::Dict) collect(path, graph, *o, name, depth + 1, out);
+    else fail_at(ErrorCode::Checkpoint, path, "'" + name + "' is " + describe(graph, v) + ", not a tensor");
   }
 }
 
@@ -87,28 +87,34 @@ std::string ints_text(const std::vector<int64_t>& v) {
 void check_view(const std::string& path, const std::string& name, const PickleObject& t, int64_t storage_numel) {
   const std::string view = "'" + name + "' (size " + ints_text(t.sizes) + ", stride " + ints_text(t.strides) +
                            ", offset " + std::to_string(t.offset) + ")";
-  if (t.sizes.size() != t.strides.size() || t.sizes.size() > 64) fail_at(ErrorCode::Checkpoint, path, view + " has a malformed shape");
+  if (t.sizes.size() != t.strides.size() || t.sizes.size() > 64)
+    fail_at(ErrorCode::Checkpoint, path, view + " has a malformed shape");
   if (t.offset < 0) fail_at(ErrorCode::Checkpoint, path, view + " has a negative storage offset");
   constexpr int64_t kMax = int64_t{1} << 62;
   int64_t numel = 1, last = t.offset;
   for (size_t d = 0; d < t.sizes.size(); ++d) {
-    if (t.sizes[d] < 0 || t.strides[d] < 0) fail_at(ErrorCode::Checkpoint, path, view + " has a negative size or stride");
+    if (t.sizes[d] < 0 || t.strides[d] < 0)
+      fail_at(ErrorCode::Checkpoint, path, view + " has a negative size or stride");
     if (t.sizes[d] == 0) numel = 0;
-    else if (numel != 0 && numel > kMax / t.sizes[d]) fail_at(ErrorCode::Checkpoint, path, view + " is impossibly large");
+    else if (numel != 0 && numel > kMax / t.sizes[d])
+      fail_at(ErrorCode::Checkpoint, path, view + " is impossibly large");
     else numel *= t.sizes[d];
   }
   if (numel == 0) {
     if (t.offset > storage_numel)
-      fail_at(ErrorCode::Checkpoint, path, view + " starts past its storage of " + std::to_string(storage_numel) + " elements");
+      fail_at(ErrorCode::Checkpoint, path,
+              view + " starts past its storage of " + std::to_string(storage_numel) + " elements");
     return;
   }
   for (size_t d = 0; d < t.sizes.size(); ++d) {
-    if (t.strides[d] != 0 && (t.sizes[d] - 1) > (kMax - last) / t.strides[d]) fail_at(ErrorCode::Checkpoint, path, view + " is impossibly large");
+    if (t.strides[d] != 0 && (t.sizes[d] - 1) > (kMax - last) / t.strides[d])
+      fail_at(ErrorCode::Checkpoint, path, view + " is impossibly large");
     last += (t.sizes[d] - 1) * t.strides[d];
   }
   if (last >= storage_numel)
-    fail_at(ErrorCode::Checkpoint, path, view + " reaches element " + std::to_string(last) + " of a storage with " +
-                  std::to_string(storage_numel) + " elements");
+    fail_at(ErrorCode::Checkpoint, path,
+            view + " reaches element " + std::to_string(last) + " of a storage with " + std::to_string(storage_numel) +
+                " elements");
 }
 
 }  // namespace
@@ -141,10 +147,12 @@ NamedTensors build_state_dict(const std::string& path, const Unpickled& graph, c
   for (const auto& [name, t] : tensors) {
     const PickleObject& s = graph.obj(t->storage);
     const StorageType* type = storage_type(s.storage_type);
-    if (!type) fail_at(ErrorCode::Checkpoint, path, "'" + name + "' is stored as " + s.storage_type + ", which is not read");
+    if (!type)
+      fail_at(ErrorCode::Checkpoint, path, "'" + name + "' is stored as " + s.storage_type + ", which is not read");
     if (!at::isFloatingType(type->dtype) && !is_batch_count(name))
-      fail_at(ErrorCode::Checkpoint, path, "'" + name + "' is a " + std::string(c10::toString(type->dtype)) +
-                    " tensor; only floating-point tensors are read");
+      fail_at(ErrorCode::Checkpoint, path,
+              "'" + name + "' is a " + std::string(c10::toString(type->dtype)) +
+                  " tensor; only floating-point tensors are read");
     check_view(path, name, *t, s.numel);
     ++uses[&s];
   }

@@ -14,7 +14,8 @@ namespace ser::io::detail {
 
 // Allocates and fills one whole storage (numel elements of dtype), checking its bytes exist.
 // `tensor_name` is the first state-dict key that needs it, for error messages.
-using StorageReader = std::function<at::Tensor(const std::string& tensor_name, const PickleObject& storage, at::ScalarType dtype)>;
+using StorageReader =
+    std::function<at::Tensor(const std::string& tensor_name, const PickleObject& storage, at::ScalarType dtype)>;
 
 // torch's storage class name ("torch.FloatStorage") -> dtype; ERR_CHECKPOINT for other names.
 at::ScalarType storage_dtype(const std::string& path, const std::string& type_name);

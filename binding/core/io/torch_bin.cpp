@@ -25,10 +25,10 @@
 namespace ser::io {
 namespace {
 
-using detail::PickleObject;
-using detail::Unpickled;
 using detail::build_state_dict;
+using detail::PickleObject;
 using detail::unpickle;
+using detail::Unpickled;
 
 // Reads the whole zip-format file; the result owns its memory.
 NamedTensors load_zip(BoundedFile& f, const std::string& entry) {
@@ -41,17 +41,21 @@ NamedTensors load_zip(BoundedFile& f, const std::string& entry) {
       break;
     }
   }
-  if (archive.empty()) fail_at(ErrorCode::Checkpoint, f.path(), "zip archive has no <name>/data.pkl record: not written by torch.save");
+  if (archive.empty())
+    fail_at(ErrorCode::Checkpoint, f.path(), "zip archive has no <name>/data.pkl record: not written by torch.save");
   if (auto it = zip.records.find(archive + "byteorder"); it != zip.records.end()) {
     if (it->second.size > 16) fail_at(ErrorCode::Checkpoint, f.path(), "byteorder record is malformed");
     std::string order(it->second.size, '\0');
     read_zip_record(f, it->first, it->second, order.data());
-    if (order != "little") fail_at(ErrorCode::Checkpoint, f.path(), "was saved on a '" + order + "'-endian machine; only little-endian is read");
+    if (order != "little")
+      fail_at(ErrorCode::Checkpoint, f.path(),
+              "was saved on a '" + order + "'-endian machine; only little-endian is read");
   }
   constexpr uint64_t kMaxPickle = 256ull << 20;
   const ZipRecord& pkl = zip.records.at(archive + "data.pkl");
   if (pkl.size > kMaxPickle)
-    fail_at(ErrorCode::Checkpoint, f.path(), "data.pkl of " + std::to_string(pkl.size) + " bytes is over the 256 MB limit");
+    fail_at(ErrorCode::Checkpoint, f.path(),
+            "data.pkl of " + std::to_string(pkl.size) + " bytes is over the 256 MB limit");
   std::vector<unsigned char> pickle(pkl.size);
   read_zip_record(f, archive + "data.pkl", pkl, pickle.data());
 
@@ -64,9 +68,10 @@ NamedTensors load_zip(BoundedFile& f, const std::string& entry) {
       fail_at(ErrorCode::Checkpoint, f.path(), "'" + name + "' needs zip record '" + rec + "', which is missing");
     // numel <= file size first, so the byte count cannot wrap.
     if (static_cast<uint64_t>(s.numel) > f.size() || have != static_cast<uint64_t>(s.numel) * at::elementSize(dtype))
-      fail_at(ErrorCode::Checkpoint, f.path(), "'" + name + "': storage '" + s.text + "' should hold " + std::to_string(s.numel) +
-                        " elements of " + std::string(c10::toString(dtype)) + " but record '" + rec + "' has " +
-                        std::to_string(have) + " bytes");
+      fail_at(ErrorCode::Checkpoint, f.path(),
+              "'" + name + "': storage '" + s.text + "' should hold " + std::to_string(s.numel) + " elements of " +
+                  std::string(c10::toString(dtype)) + " but record '" + rec + "' has " + std::to_string(have) +
+                  " bytes");
     at::Tensor raw = at::empty({s.numel}, at::TensorOptions().dtype(dtype));
     if (have > 0) read_zip_record(f, rec, it->second, raw.data_ptr());
     return raw;
@@ -82,7 +87,8 @@ NamedTensors read_torch_bin(const std::string& path, const std::string& entry) {
   if (f.size() >= 4) f.read(0, magic, 4, "file signature");
   const bool zip = std::memcmp(magic, "PK\x03\x04", 4) == 0;
   if (!zip && magic[0] != 0x80)  // neither a zip nor a pickle stream (the legacy format)
-    fail_at(ErrorCode::Checkpoint, path, "is not a torch.save file (" + std::to_string(f.size()) + " bytes, no zip or pickle signature)");
+    fail_at(ErrorCode::Checkpoint, path,
+            "is not a torch.save file (" + std::to_string(f.size()) + " bytes, no zip or pickle signature)");
   try {
     return zip ? load_zip(f, entry) : detail::load_legacy(f, entry);
   } catch (const c10::Error& e) {  // from at::empty/as_strided on sizes that passed our checks

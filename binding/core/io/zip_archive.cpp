@@ -59,7 +59,8 @@ CentralDir find_central_dir(BoundedFile& f) {
       if (read_le(loc, 4) == 0x07064b50) {
         unsigned char z[56];
         f.read(read_le(loc + 8, 8), z, 56, "zip64 end of central directory");
-        if (read_le(z, 4) != 0x06064b50) fail_at(ErrorCode::Checkpoint, f.path(), "zip64 end of central directory has a bad signature");
+        if (read_le(z, 4) != 0x06064b50)
+          fail_at(ErrorCode::Checkpoint, f.path(), "zip64 end of central directory has a bad signature");
         cd = {read_le(z + 32, 8), read_le(z + 48, 8), read_le(z + 40, 8)};
       }
     }
@@ -78,7 +79,8 @@ void apply_zip64_extra(const std::string& path, const std::string& name, const u
       size_t q = p + 4;
       for (uint64_t* v : {&uncomp, &comp, &local}) {
         if (*v != kMax32) continue;
-        if (q + 8 > p + 4 + n) fail_at(ErrorCode::Checkpoint, path, "zip record '" + name + "' has a short zip64 field");
+        if (q + 8 > p + 4 + n)
+          fail_at(ErrorCode::Checkpoint, path, "zip record '" + name + "' has a short zip64 field");
         *v = read_le(x + q, 8), q += 8;
       }
     }
@@ -90,7 +92,8 @@ void apply_zip64_extra(const std::string& path, const std::string& name, const u
 
 BoundedFile::BoundedFile(const std::string& path) : path_(path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) fail_at(ErrorCode::Checkpoint, path, std::string("cannot open (") + std::strerror(errno) + ")");
+  if (::stat(path.c_str(), &st) != 0)
+    fail_at(ErrorCode::Checkpoint, path, std::string("cannot open (") + std::strerror(errno) + ")");
   if (!S_ISREG(st.st_mode)) fail_at(ErrorCode::Checkpoint, path, "is not a regular file");
   size_ = static_cast<uint64_t>(st.st_size);
   in_.open(path, std::ios::binary);
@@ -99,8 +102,9 @@ BoundedFile::BoundedFile(const std::string& path) : path_(path) {
 
 void BoundedFile::check_range(uint64_t offset, uint64_t n, const std::string& what) const {
   if (offset > size_ || n > size_ - offset)
-    fail_at(ErrorCode::Checkpoint, path_, what + " (bytes " + std::to_string(offset) + "+" + std::to_string(n) + ") lies outside the " +
-                   std::to_string(size_) + "-byte file (truncated?)");
+    fail_at(ErrorCode::Checkpoint, path_,
+            what + " (bytes " + std::to_string(offset) + "+" + std::to_string(n) + ") lies outside the " +
+                std::to_string(size_) + "-byte file (truncated?)");
 }
 
 void BoundedFile::read(uint64_t offset, void* dst, uint64_t n, const std::string& what) {
@@ -122,9 +126,11 @@ std::vector<unsigned char> BoundedFile::bytes(uint64_t offset, uint64_t n, const
 ZipIndex read_zip_index(BoundedFile& f) {
   const CentralDir cd = find_central_dir(f);
   if (cd.size > kMaxCentralDir)
-    fail_at(ErrorCode::Checkpoint, f.path(), "zip central directory of " + std::to_string(cd.size) + " bytes is over the 64 MB limit");
+    fail_at(ErrorCode::Checkpoint, f.path(),
+            "zip central directory of " + std::to_string(cd.size) + " bytes is over the 64 MB limit");
   if (cd.entries > cd.size / 46)
-    fail_at(ErrorCode::Checkpoint, f.path(), "zip central directory is too small for its " + std::to_string(cd.entries) + " entries");
+    fail_at(ErrorCode::Checkpoint, f.path(),
+            "zip central directory is too small for its " + std::to_string(cd.entries) + " entries");
   const auto dir = f.bytes(cd.offset, cd.size, "zip central directory");
   ZipIndex index;
   size_t p = 0;
@@ -135,28 +141,33 @@ ZipIndex read_zip_index(BoundedFile& f) {
     const uint64_t flags = read_le(h + 8, 2), method = read_le(h + 10, 2), name_len = read_le(h + 28, 2),
                    extra_len = read_le(h + 30, 2), comment_len = read_le(h + 32, 2);
     if (dir.size() - p - 46 < name_len + extra_len + comment_len)
-      fail_at(ErrorCode::Checkpoint, f.path(), "zip central directory entry " + std::to_string(i) + " runs past the directory");
+      fail_at(ErrorCode::Checkpoint, f.path(),
+              "zip central directory entry " + std::to_string(i) + " runs past the directory");
     const std::string name(reinterpret_cast<const char*>(h + 46), name_len);
     if (flags & 1) fail_at(ErrorCode::Checkpoint, f.path(), "zip record '" + name + "' is encrypted");
     // Stored only, as torch.save writes: a compressed record could claim any size (zip bomb).
     if (method != 0)
-      fail_at(ErrorCode::Checkpoint, f.path(), "zip record '" + name + "' is compressed (method " + std::to_string(method) +
-                        "); torch.save stores records uncompressed");
+      fail_at(ErrorCode::Checkpoint, f.path(),
+              "zip record '" + name + "' is compressed (method " + std::to_string(method) +
+                  "); torch.save stores records uncompressed");
     uint64_t comp = read_le(h + 20, 4), uncomp = read_le(h + 24, 4), local = read_le(h + 42, 4);
     apply_zip64_extra(f.path(), name, h + 46 + name_len, extra_len, uncomp, comp, local);
     if (comp != uncomp)
-      fail_at(ErrorCode::Checkpoint, f.path(), "zip record '" + name + "' is stored with differing sizes " + std::to_string(comp) + " and " +
-                        std::to_string(uncomp));
+      fail_at(ErrorCode::Checkpoint, f.path(),
+              "zip record '" + name + "' is stored with differing sizes " + std::to_string(comp) + " and " +
+                  std::to_string(uncomp));
     unsigned char lh[30];
     f.read(local, lh, 30, "local header of zip record '" + name + "'");
-    if (read_le(lh, 4) != 0x04034b50) fail_at(ErrorCode::Checkpoint, f.path(), "zip record '" + name + "' has a bad local header");
+    if (read_le(lh, 4) != 0x04034b50)
+      fail_at(ErrorCode::Checkpoint, f.path(), "zip record '" + name + "' has a bad local header");
     const uint64_t data_offset = local + 30 + read_le(lh + 26, 2) + read_le(lh + 28, 2);
     ZipRecord r{data_offset, comp, static_cast<uint32_t>(read_le(h + 16, 4))};
     if (r.offset > f.size() || r.size > f.size() - r.offset)
-      fail_at(ErrorCode::Checkpoint, f.path(), "zip record '" + name + "' (" + std::to_string(r.size) + " bytes at offset " +
-                        std::to_string(r.offset) + ") lies outside the " + std::to_string(f.size()) +
-                        "-byte file (truncated?)");
-    if (!index.records.emplace(name, r).second) fail_at(ErrorCode::Checkpoint, f.path(), "zip archive holds '" + name + "' twice");
+      fail_at(ErrorCode::Checkpoint, f.path(),
+              "zip record '" + name + "' (" + std::to_string(r.size) + " bytes at offset " + std::to_string(r.offset) +
+                  ") lies outside the " + std::to_string(f.size()) + "-byte file (truncated?)");
+    if (!index.records.emplace(name, r).second)
+      fail_at(ErrorCode::Checkpoint, f.path(), "zip archive holds '" + name + "' twice");
     index.names.push_back(name);
     p += 46 + name_len + extra_len + comment_len;
   }

@@ -7,10 +7,12 @@ namespace ser::models {
 ConvLayerBlockImpl::ConvLayerBlockImpl(int64_t in_ch, int64_t out_ch, int64_t kernel, int64_t stride, bool bias,
                                        Norm norm, Activation act)
     : act_(act) {
-  conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(in_ch, out_ch, kernel).stride(stride).bias(bias)));
+  conv = register_module("conv",
+                         torch::nn::Conv1d(torch::nn::Conv1dOptions(in_ch, out_ch, kernel).stride(stride).bias(bias)));
   // PyTorch's default eps (1e-5) here, not config.layer_norm_eps: that is what HF does.
   if (norm == Norm::Group)
-    group_norm = register_module("layer_norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(out_ch, out_ch).affine(true)));
+    group_norm =
+        register_module("layer_norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(out_ch, out_ch).affine(true)));
   else if (norm == Norm::Layer)
     layer_norm = register_module("layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({out_ch})));
 }
@@ -30,7 +32,8 @@ ConvFeatureEncoderImpl::ConvFeatureEncoderImpl(const ModelConfig& c) {
   for (size_t i = 0; i < c.conv_dim.size(); ++i) {
     using Norm = ConvLayerBlockImpl::Norm;
     Norm norm = c.feat_extract_norm == "layer" ? Norm::Layer : (i == 0 ? Norm::Group : Norm::None);
-    conv_layers->push_back(ConvLayerBlock(in_ch, c.conv_dim[i], c.conv_kernel[i], c.conv_stride[i], c.conv_bias, norm, act));
+    conv_layers->push_back(
+        ConvLayerBlock(in_ch, c.conv_dim[i], c.conv_kernel[i], c.conv_stride[i], c.conv_bias, norm, act));
     in_ch = c.conv_dim[i];
   }
 }

@@ -6,7 +6,8 @@
 
 namespace ser::models {
 
-EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : pre_ln_(c.do_stable_layer_norm), hidden_dropout_(c.hidden_dropout) {
+EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c)
+    : pre_ln_(c.do_stable_layer_norm), hidden_dropout_(c.hidden_dropout) {
   const auto ln = torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps);
   attention = register_module("attention", SelfAttention(c.hidden_size, c.num_attention_heads, c.attention_dropout));
   layer_norm = register_module("layer_norm", torch::nn::LayerNorm(ln));

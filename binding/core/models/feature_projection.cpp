@@ -7,7 +7,8 @@ namespace ser::models {
 FeatureProjectionImpl::FeatureProjectionImpl(const ModelConfig& c) {
   const int64_t in = c.conv_dim.back();
   if (c.feat_proj_layer_norm)
-    layer_norm = register_module("layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({in}).eps(c.layer_norm_eps)));
+    layer_norm =
+        register_module("layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({in}).eps(c.layer_norm_eps)));
   projection = register_module("projection", torch::nn::Linear(in, c.hidden_size));
   dropout = register_module("dropout", torch::nn::Dropout(c.feat_proj_dropout));
 }

@@ -7,7 +7,9 @@
 namespace ser::models {
 
 FeedForwardImpl::FeedForwardImpl(const ModelConfig& c)
-    : act_(parse_activation(c.hidden_act)), activation_dropout_(c.activation_dropout), hidden_dropout_(c.hidden_dropout) {
+    : act_(parse_activation(c.hidden_act)),
+      activation_dropout_(c.activation_dropout),
+      hidden_dropout_(c.hidden_dropout) {
   intermediate_dense = register_module("intermediate_dense", torch::nn::Linear(c.hidden_size, c.intermediate_size));
   output_dense = register_module("output_dense", torch::nn::Linear(c.intermediate_size, c.hidden_size));
 }

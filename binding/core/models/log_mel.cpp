@@ -13,7 +13,9 @@ constexpr double kFSp = 200.0 / 3, kMinLogHz = 1000.0, kMinLogMel = kMinLogHz / 
 const double kLogStep = std::log(6.4) / 27.0;
 
 double hz_to_mel(double hz) { return hz < kMinLogHz ? hz / kFSp : kMinLogMel + std::log(hz / kMinLogHz) / kLogStep; }
-double mel_to_hz(double mel) { return mel < kMinLogMel ? mel * kFSp : kMinLogHz * std::exp(kLogStep * (mel - kMinLogMel)); }
+double mel_to_hz(double mel) {
+  return mel < kMinLogMel ? mel * kFSp : kMinLogHz * std::exp(kLogStep * (mel - kMinLogMel));
+}
 
 }  // namespace
 
@@ -48,8 +50,8 @@ torch::Tensor LogMelImpl::forward(const torch::Tensor& waveforms) {
   }
   auto spec = at::stft(waveforms, options_.n_fft, options_.hop_length, options_.n_fft, window_, /*center=*/true,
                        "reflect", /*normalized=*/false, /*onesided=*/true, /*return_complex=*/true);
-  auto power = at::real(spec * at::conj(spec));                 // (B, bins, T)
-  auto mel = at::matmul(power.transpose(1, 2), filters_);       // (B, T, n_mels)
+  auto power = at::real(spec * at::conj(spec));            // (B, bins, T)
+  auto mel = at::matmul(power.transpose(1, 2), filters_);  // (B, T, n_mels)
   return 10.0 * at::log10(at::clamp_min(mel, 1e-10));
 }
 

@@ -39,7 +39,8 @@ torch::Tensor WeightNormConv1dImpl::forward(const torch::Tensor& x) {
 
 PositionalConvEmbeddingImpl::PositionalConvEmbeddingImpl(const ModelConfig& c)
     : trim_last_(c.num_conv_pos_embeddings % 2 == 0) {
-  conv = register_module("conv", WeightNormConv1d(c.hidden_size, c.num_conv_pos_embeddings, c.num_conv_pos_embedding_groups));
+  conv = register_module("conv",
+                         WeightNormConv1d(c.hidden_size, c.num_conv_pos_embeddings, c.num_conv_pos_embedding_groups));
 }
 
 torch::Tensor PositionalConvEmbeddingImpl::forward(const torch::Tensor& hidden) {

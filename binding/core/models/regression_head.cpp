@@ -10,7 +10,9 @@ RegressionHeadImpl::RegressionHeadImpl(int64_t hidden, int64_t outputs, double d
 }
 
 torch::Tensor RegressionHeadImpl::forward(const torch::Tensor& pooled) {
-  auto drop = [&](const torch::Tensor& t) { return is_training() && dropout_ > 0 ? at::dropout(t, dropout_, true) : t; };
+  auto drop = [&](const torch::Tensor& t) {
+    return is_training() && dropout_ > 0 ? at::dropout(t, dropout_, true) : t;
+  };
   return out_proj(drop(at::tanh(dense(drop(pooled)))));
 }
 

@@ -12,7 +12,8 @@ namespace ser::models {
 TransformerEncoderImpl::TransformerEncoderImpl(const ModelConfig& c)
     : pre_ln_(c.do_stable_layer_norm), hidden_dropout_(c.hidden_dropout), layerdrop_(c.layerdrop) {
   pos_conv_embed = register_module("pos_conv_embed", PositionalConvEmbedding(c));
-  layer_norm = register_module("layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
+  layer_norm = register_module(
+      "layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(EncoderLayer(c));
 }

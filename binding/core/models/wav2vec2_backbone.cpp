@@ -32,18 +32,22 @@ torch::Tensor Wav2Vec2BackboneImpl::mask_hidden_states(torch::Tensor hidden, con
   const int64_t B = hidden.size(0), T = hidden.size(1), H = hidden.size(2);
   if (c.mask_time_prob > 0 && masked_spec_embed.defined()) {
     auto mask = compute_span_mask(B, T, frames, c.mask_time_prob, c.mask_time_length, c.mask_time_min_masks)
-                    .to(hidden.device()).unsqueeze(-1);
+                    .to(hidden.device())
+                    .unsqueeze(-1);
     hidden = at::where(mask, masked_spec_embed.to(hidden.dtype()).view({1, 1, H}), hidden);
   }
   if (c.mask_feature_prob > 0) {
     auto mask = compute_span_mask(B, H, std::vector<int64_t>(B, H), c.mask_feature_prob, c.mask_feature_length,
-                                  c.mask_feature_min_masks).to(hidden.device()).unsqueeze(1);
+                                  c.mask_feature_min_masks)
+                    .to(hidden.device())
+                    .unsqueeze(1);
     hidden = hidden.masked_fill(mask, 0);
   }
   return hidden;
 }
 
-torch::Tensor Wav2Vec2BackboneImpl::extract_features(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths,
+torch::Tensor Wav2Vec2BackboneImpl::extract_features(const torch::Tensor& waveforms,
+                                                     const std::vector<int64_t>& lengths,
                                                      const std::vector<int64_t>& frames) {
   const int64_t B = waveforms.size(0);
   const int64_t max_len = *std::max_element(lengths.begin(), lengths.end());
@@ -76,7 +80,8 @@ torch::Tensor Wav2Vec2BackboneImpl::extract_features(const torch::Tensor& wavefo
   }
   std::vector<int64_t> inverse(B);
   for (int64_t k = 0; k < B; ++k) inverse[order[k]] = k;
-  return at::cat(parts, 0).index_select(0, at::tensor(inverse, at::TensorOptions().dtype(at::kLong)).to(waveforms.device()));
+  return at::cat(parts, 0).index_select(
+      0, at::tensor(inverse, at::TensorOptions().dtype(at::kLong)).to(waveforms.device()));
 }
 
 BackboneOutput Wav2Vec2BackboneImpl::forward(const torch::Tensor& waveforms, const std::vector<int64_t>& lengths) {

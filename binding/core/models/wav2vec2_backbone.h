@@ -13,9 +13,9 @@
 namespace ser::models {
 
 struct BackboneOutput {
-  torch::Tensor hidden;               // (B, T, H) last hidden state; padded frames hold garbage
-  std::vector<int64_t> frames;        // valid frames per item
-  torch::Tensor frame_mask;           // bool (B, T), or undefined when no item is padded
+  torch::Tensor hidden;         // (B, T, H) last hidden state; padded frames hold garbage
+  std::vector<int64_t> frames;  // valid frames per item
+  torch::Tensor frame_mask;     // bool (B, T), or undefined when no item is padded
 };
 
 class Wav2Vec2BackboneImpl : public torch::nn::Module {

@@ -62,8 +62,9 @@ at::Tensor LowPrecisionWeights::cast(const at::Tensor& weight, c10::ScalarType d
   }
   // Copies of weights that no longer exist (a derived weight replaced after an optimiser step).
   for (auto e = casts_.begin(); e != casts_.end();) e = e->second.source.expired() ? casts_.erase(e) : std::next(e);
-  casts_.insert_or_assign(key, Entry{c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(weight.getIntrusivePtr()),
-                                     weight.data_ptr(), version, copy});
+  casts_.insert_or_assign(
+      key, Entry{c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(weight.getIntrusivePtr()),
+                 weight.data_ptr(), version, copy});
   return copy;
 }
 
@@ -76,7 +77,8 @@ void LowPrecisionWeights::pack_int8(const at::Tensor& weight, const at::Tensor& 
   // slightly more exact but ran 2-3x slower through oneDNN 2.6 here.
   const double scale = std::max(w.abs().max().item<double>() / 127.0, 1e-12);
   auto qw = at::quantize_per_tensor(w, scale, 0, at::kQInt8);
-  torch::jit::Stack stack{qw, bias.defined() ? c10::IValue(bias.detach().to(at::kCPU, at::kFloat).contiguous()) : c10::IValue()};
+  torch::jit::Stack stack{
+      qw, bias.defined() ? c10::IValue(bias.detach().to(at::kCPU, at::kFloat).contiguous()) : c10::IValue()};
   static const c10::OperatorHandle prepack = op("quantized::linear_prepack");
   prepack.callBoxed(&stack);
   std::lock_guard<std::mutex> lock(mutex_);

@@ -29,9 +29,7 @@ Scope::~Scope() {
 
 const Plan& current_plan() { return *t_plan; }
 
-at::Tensor to_compute(const at::Tensor& x) {
-  return x.scalar_type() == t_plan->matmul ? x : x.to(t_plan->matmul);
-}
+at::Tensor to_compute(const at::Tensor& x) { return x.scalar_type() == t_plan->matmul ? x : x.to(t_plan->matmul); }
 
 at::Tensor to_float(const at::Tensor& x) { return x.scalar_type() == at::kFloat ? x : x.to(at::kFloat); }
 

@@ -21,7 +21,8 @@ void normalise_in_place(std::vector<float>& x) {
 std::vector<float> checked_resampled(std::vector<float> samples, double sample_rate, int target_rate,
                                      const std::string& what) {
   if (!(sample_rate >= 1000 && sample_rate <= 384000))
-    throw Error(ErrorCode::Input, what + ": sampleRate " + std::to_string(static_cast<long long>(sample_rate)) + " is not a valid rate (1000..384000 Hz)");
+    throw Error(ErrorCode::Input, what + ": sampleRate " + std::to_string(static_cast<long long>(sample_rate)) +
+                                      " is not a valid rate (1000..384000 Hz)");
   if (samples.empty()) throw Error(ErrorCode::Input, what + ": audio is empty");
   for (size_t i = 0; i < samples.size(); ++i)
     if (!std::isfinite(samples[i]))
@@ -37,7 +38,8 @@ std::vector<float> prepare_waveform(std::vector<float> samples, double sample_ra
   if (static_cast<int64_t>(samples.size()) < need)
     throw Error(ErrorCode::Input, what + ": audio is too short: " + std::to_string(samples.size()) + " samples at " +
                                       std::to_string(pre.sampling_rate) + " Hz, the model needs at least " +
-                                      std::to_string(need) + " (" + std::to_string(1000 * need / pre.sampling_rate) + " ms)");
+                                      std::to_string(need) + " (" + std::to_string(1000 * need / pre.sampling_rate) +
+                                      " ms)");
   if (pre.do_normalize) normalise_in_place(samples);
   return samples;
 }

@@ -16,7 +16,8 @@ void normalise_in_place(std::vector<float>& samples);
 
 // Validates `samples` at `sample_rate` (a real rate, not empty, no NaN) and resamples them to
 // `target_rate`. `what` names the input in errors. ser::Error(ERR_INPUT) on bad input.
-std::vector<float> checked_resampled(std::vector<float> samples, double sample_rate, int target_rate, const std::string& what);
+std::vector<float> checked_resampled(std::vector<float> samples, double sample_rate, int target_rate,
+                                     const std::string& what);
 
 // checked_resampled to the model rate, then the model's minimum length and do_normalize.
 // `what` names the input in errors ("input 3", a path). ser::Error(ERR_INPUT) on bad input.

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 #include <map>
-#include <new>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include <c10/core/Allocator.h>

@@ -53,9 +53,9 @@ CpuFeatures detect() {
   Regs l1 = cpuid(1);
   const bool osxsave = bit(l1.c, 27);
   const uint64_t xcr = osxsave ? xcr0() : 0;
-  const bool ymm_os = (xcr & 0x6) == 0x6;            // SSE + AVX state
-  const bool zmm_os = ymm_os && (xcr & 0xe0) == 0xe0; // opmask + both zmm halves
-  const bool amx_os = (xcr & 0x60000) == 0x60000;     // XTILECFG + XTILEDATA
+  const bool ymm_os = (xcr & 0x6) == 0x6;              // SSE + AVX state
+  const bool zmm_os = ymm_os && (xcr & 0xe0) == 0xe0;  // opmask + both zmm halves
+  const bool amx_os = (xcr & 0x60000) == 0x60000;      // XTILECFG + XTILEDATA
   if (max_leaf < 7) return f;
   Regs l7 = cpuid(7, 0);
   Regs l7s1 = l7.a >= 1 ? cpuid(7, 1) : Regs{};

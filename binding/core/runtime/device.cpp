@@ -18,11 +18,12 @@ c10::Device parse_device(const std::string& name) {
   if (!std::regex_match(name, m, cuda_re))
     throw Error(ErrorCode::Device, "unknown device \"" + name + "\" (use \"cpu\", \"cuda\" or \"cuda:N\")");
   if (!cuda_available())
-    throw Error(ErrorCode::Device, "device \"" + name + "\" requested, but this libtorch has no CUDA support or no GPU is visible");
+    throw Error(ErrorCode::Device,
+                "device \"" + name + "\" requested, but this libtorch has no CUDA support or no GPU is visible");
   const int index = m[1].matched ? std::stoi(m[1].str()) : 0;
   if (index >= cuda_device_count())
-    throw Error(ErrorCode::Device, "device \"" + name + "\" requested, but only " + std::to_string(cuda_device_count()) +
-                                       " CUDA device(s) are visible");
+    throw Error(ErrorCode::Device, "device \"" + name + "\" requested, but only " +
+                                       std::to_string(cuda_device_count()) + " CUDA device(s) are visible");
   return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 

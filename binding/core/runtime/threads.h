@@ -8,10 +8,10 @@ namespace ser::runtime {
 // exhausted the process's threads): callers refuse it with an InputError.
 constexpr int kMaxThreads = 1024;
 
-int available_cores();          // CPUs this process may run on (affinity mask)
-void set_thread_count(int n);   // n <= 0: available_cores()
+int available_cores();         // CPUs this process may run on (affinity mask)
+void set_thread_count(int n);  // n <= 0: available_cores()
 int thread_count();
-void apply_threads();           // at::set_num_threads(thread_count()) on the calling thread
+void apply_threads();  // at::set_num_threads(thread_count()) on the calling thread
 // Once per process: keep freed activations in the heap instead of returning them to the kernel
 // (glibc's dynamic mmap threshold makes every forward pass page-fault its buffers again), and
 // put libtorch's CPU allocator behind a block cache. SER_TORCH_PROCESS_TUNING=0 in the

@@ -9,8 +9,13 @@ namespace ser::train {
 BatchLoader::BatchLoader(const Manifest& manifest, const ModelConfig& model, const PreprocessorConfig& pre,
                          AudioCache& cache, std::vector<std::vector<size_t>> batches, size_t first_batch,
                          LoaderSettings settings)
-    : manifest_(manifest), model_(model), pre_(pre), cache_(cache), batches_(std::move(batches)),
-      next_produce_(first_batch), settings_(settings) {
+    : manifest_(manifest),
+      model_(model),
+      pre_(pre),
+      cache_(cache),
+      batches_(std::move(batches)),
+      next_produce_(first_batch),
+      settings_(settings) {
   thread_ = std::thread([this] { produce(); });
 }
 
@@ -29,7 +34,8 @@ PreparedBatch BatchLoader::prepare(size_t number) {
   b.indices = batches_[number];
   // One generator per batch: a resumed run crops exactly as the uninterrupted one.
   std::mt19937_64 rng(settings_.seed * 7919ULL + static_cast<uint64_t>(settings_.epoch) * 104729ULL + number);
-  const int64_t cap = settings_.max_clip_seconds > 0 ? static_cast<int64_t>(settings_.max_clip_seconds * pre_.sampling_rate) : 0;
+  const int64_t cap =
+      settings_.max_clip_seconds > 0 ? static_cast<int64_t>(settings_.max_clip_seconds * pre_.sampling_rate) : 0;
   for (size_t i : b.indices) {
     const auto& ex = manifest_.examples[i];
     auto clip = cache_.get(ex.path);

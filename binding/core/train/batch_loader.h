@@ -16,14 +16,14 @@
 namespace ser::train {
 
 struct PreparedBatch {
-  size_t number = 0;                    // index in the epoch's plan
-  std::vector<size_t> indices;          // examples of the manifest
+  size_t number = 0;            // index in the epoch's plan
+  std::vector<size_t> indices;  // examples of the manifest
   std::vector<std::vector<float>> waves;
 };
 
 struct LoaderSettings {
-  bool random_crop = false;       // training: random window of max_clip_seconds; eval: whole clip
-  double max_clip_seconds = 0;    // 0 = no cap
+  bool random_crop = false;     // training: random window of max_clip_seconds; eval: whole clip
+  double max_clip_seconds = 0;  // 0 = no cap
   uint64_t seed = 0;
   int epoch = 0;
   size_t prefetch = 2;

@@ -17,7 +17,9 @@ BatchPlan plan_batches(const std::vector<double>& seconds, int batch_size, uint6
   const size_t n = seconds.size();
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  auto by_length = [&](size_t a, size_t b) { return capped(seconds[a], max_clip_seconds) < capped(seconds[b], max_clip_seconds); };
+  auto by_length = [&](size_t a, size_t b) {
+    return capped(seconds[a], max_clip_seconds) < capped(seconds[b], max_clip_seconds);
+  };
   const size_t bs = static_cast<size_t>(std::max(1, batch_size));
   std::mt19937_64 rng(seed * 1000003ULL + static_cast<uint64_t>(epoch));
   if (!shuffle) {
@@ -51,8 +53,9 @@ BatchPlan plan_batches(const std::vector<double>& seconds, int batch_size, uint6
   return plan;
 }
 
-std::vector<std::vector<size_t>> split_micro_batches(const std::vector<size_t>& batch, const std::vector<double>& seconds,
-                                                     double max_seconds, double max_clip_seconds) {
+std::vector<std::vector<size_t>> split_micro_batches(const std::vector<size_t>& batch,
+                                                     const std::vector<double>& seconds, double max_seconds,
+                                                     double max_clip_seconds) {
   if (max_seconds <= 0) return {batch};
   std::vector<size_t> sorted = batch;
   std::stable_sort(sorted.begin(), sorted.end(), [&](size_t a, size_t b) {

@@ -20,7 +20,8 @@ BatchPlan plan_batches(const std::vector<double>& seconds, int batch_size, uint6
 
 // Splits one batch (sorted by length) into micro-batches whose padded audio stays under
 // max_seconds (0 = no cap); each holds at least one example.
-std::vector<std::vector<size_t>> split_micro_batches(const std::vector<size_t>& batch, const std::vector<double>& seconds,
-                                                     double max_seconds, double max_clip_seconds);
+std::vector<std::vector<size_t>> split_micro_batches(const std::vector<size_t>& batch,
+                                                     const std::vector<double>& seconds, double max_seconds,
+                                                     double max_clip_seconds);
 
 }  // namespace ser::train

@@ -5,10 +5,10 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <nlohmann/json.hpp>
-#include <torch/serialize.h>
 #include <fcntl.h>
+#include <nlohmann/json.hpp>
 #include <stdio.h>
+#include <torch/serialize.h>
 #include <unistd.h>
 
 #include "config/json_file.h"
@@ -61,8 +61,7 @@ void write_checkpoint(const std::string& out_dir, const std::string& name, model
   // Swap in one step where the file system can (renameat2 RENAME_EXCHANGE): `final` is never
   // missing. Elsewhere: final -> old, tmp -> final, drop old; a crash between the renames leaves
   // `old`, which find_checkpoint() takes.
-  if (fs::exists(final_dir) &&
-      ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) == 0) {
+  if (fs::exists(final_dir) && ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) == 0) {
     fs::remove_all(tmp, ec);  // now the previous checkpoint
     return;
   }

@@ -13,14 +13,14 @@
 namespace ser::train {
 
 struct LoopState {
-  int epoch = 0;             // epoch in progress
-  size_t next_batch = 0;     // first batch of `epoch` not yet trained
+  int epoch = 0;          // epoch in progress
+  size_t next_batch = 0;  // first batch of `epoch` not yet trained
   int64_t step = 0;
   double best_mean = -1e300;
   std::vector<double> best_ccc;
   std::vector<std::string> dimensions;
   uint64_t seed = 0;
-  int batch_size = 0;        // 0: not recorded (checkpoints written before it was)
+  int batch_size = 0;  // 0: not recorded (checkpoints written before it was)
 };
 
 // Writes <out>/<name> atomically: model files, trainer_state.json, and (when given) optimizer.pt

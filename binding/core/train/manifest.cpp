@@ -69,13 +69,14 @@ std::string compact(double v) {
 // The fields of one row as strings, by column name.
 using Row = std::map<std::string, std::string>;
 
-Example make_example(const Row& row, const std::vector<std::string>& dims, const LabelRange& range, const fs::path& base,
-                     const std::string& where, bool require_labels) {
+Example make_example(const Row& row, const std::vector<std::string>& dims, const LabelRange& range,
+                     const fs::path& base, const std::string& where, bool require_labels) {
   Example ex;
   for (const auto& col : kPathColumns)
     if (row.count(col) && !row.at(col).empty()) ex.path = row.at(col);
   if (ex.path.empty()) fail_at(ErrorCode::Input, where, "no audio path (column file, path or audio)");
-  if (ex.path.find('\0') != std::string::npos) fail_at(ErrorCode::Input, where, "the audio path contains a NUL character");
+  if (ex.path.find('\0') != std::string::npos)
+    fail_at(ErrorCode::Input, where, "the audio path contains a NUL character");
   fs::path p(ex.path);
   if (p.is_relative()) p = base / p;
   ex.path = p.lexically_normal().string();
@@ -90,8 +91,9 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
     }
     double v = parse_number(it->second, where, d);
     if (v < range.min || v > range.max)
-      fail_at(ErrorCode::Input, where, d + " " + it->second + " lies outside labelRange [" + compact(range.min) + ", " + compact(range.max) +
-                     "]; set labelRange (CLI: --label-range) to the scale the labels use, e.g. [1, 5]");
+      fail_at(ErrorCode::Input, where,
+              d + " " + it->second + " lies outside labelRange [" + compact(range.min) + ", " + compact(range.max) +
+                  "]; set labelRange (CLI: --label-range) to the scale the labels use, e.g. [1, 5]");
     ex.labels.push_back((v - range.min) / (range.max - range.min));
   }
   if (row.count("speaker")) ex.speaker = row.at("speaker");
@@ -121,7 +123,8 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
   Manifest m;
   m.source = path;
   const fs::path base = fs::path(path).parent_path();
-  const bool jsonl = path.size() >= 6 && (path.substr(path.size() - 6) == ".jsonl" || path.substr(path.size() - 5) == ".json");
+  const bool jsonl =
+      path.size() >= 6 && (path.substr(path.size() - 6) == ".jsonl" || path.substr(path.size() - 5) == ".json");
   // Lines end in \n, \r\n or a lone \r (old Mac exports); a UTF-8 BOM (Excel) is not part of the header.
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
@@ -161,7 +164,8 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     Row row;
     if (jsonl) {
-      nlohmann::json j = parse_untrusted_json(line, [&](const std::string& m) { fail_at(ErrorCode::Input, where, m); }, {/*refuse_duplicate_keys=*/true});
+      nlohmann::json j = parse_untrusted_json(line, [&](const std::string& m) { fail_at(ErrorCode::Input, where, m); },
+                                              {/*refuse_duplicate_keys=*/true});
       if (!j.is_object()) fail_at(ErrorCode::Input, where, "expected a JSON object");
       for (auto it = j.begin(); it != j.end(); ++it)
         row[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
@@ -169,7 +173,8 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
         std::vector<std::string> keys;
         for (auto& [k, v] : row) keys.push_back(k);
         m.dimensions = dims_in(keys);
-        if (m.dimensions.empty() && require_labels) fail_at(ErrorCode::Input, where, "no arousal, dominance or valence field");
+        if (m.dimensions.empty() && require_labels)
+          fail_at(ErrorCode::Input, where, "no arousal, dominance or valence field");
       }
     } else {
       auto fields = split_csv(line, where);
@@ -179,11 +184,13 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
           if (!header[i].empty() && std::find(header.begin(), header.begin() + i, header[i]) != header.begin() + i)
             fail_at(ErrorCode::Input, where, "column '" + header[i] + "' appears twice");
         m.dimensions = dims_in(header);
-        if (m.dimensions.empty() && require_labels) fail_at(ErrorCode::Input, where, "header has no arousal, dominance or valence column");
+        if (m.dimensions.empty() && require_labels)
+          fail_at(ErrorCode::Input, where, "header has no arousal, dominance or valence column");
         continue;
       }
       if (fields.size() != header.size())
-        fail_at(ErrorCode::Input, where, "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(fields.size()));
+        fail_at(ErrorCode::Input, where,
+                "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(fields.size()));
       for (size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
     }
     m.examples.push_back(make_example(row, m.dimensions, range, base, where, require_labels));
@@ -194,7 +201,8 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
 }
 
 Manifest filter_split(const Manifest& m, const std::vector<std::string>& splits) {
-  const bool has_split = std::any_of(m.examples.begin(), m.examples.end(), [](const Example& e) { return !e.split.empty(); });
+  const bool has_split =
+      std::any_of(m.examples.begin(), m.examples.end(), [](const Example& e) { return !e.split.empty(); });
   if (!has_split) return m;
   Manifest out{m.source, m.dimensions, {}};
   for (const auto& e : m.examples)

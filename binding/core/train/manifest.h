@@ -15,7 +15,7 @@ struct Example {
   std::string path;            // absolute or relative to the working directory
   std::vector<double> labels;  // one per dimension of Manifest::dimensions, mapped to [0, 1]
   std::string speaker, gender, split;
-  double seconds = 0;          // from the file header; 0 when unknown
+  double seconds = 0;  // from the file header; 0 when unknown
   int line = 0;
 };
 

@@ -24,7 +24,8 @@ OutDirLock::OutDirLock(const std::string& out_dir) {
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK)
-      throw Error(ErrorCode::Busy, "outDir " + out_dir + " is in use by another training run; wait for it or use another outDir");
+      throw Error(ErrorCode::Busy,
+                  "outDir " + out_dir + " is in use by another training run; wait for it or use another outDir");
     throw Error(ErrorCode::Io, "cannot lock " + path + ": " + std::strerror(err));
   }
 }

@@ -10,36 +10,36 @@
 namespace ser::train {
 
 struct TrainOptions {
-  std::string architecture;    // "" = what model_dir holds; "cnn14" = CNN14 (from scratch without model_dir)
-  std::string model_dir;       // HF backbone, a fine-tuned model, or a PANNs .pth (ignored on resume)
+  std::string architecture;  // "" = what model_dir holds; "cnn14" = CNN14 (from scratch without model_dir)
+  std::string model_dir;     // HF backbone, a fine-tuned model, or a PANNs .pth (ignored on resume)
   std::string train_manifest;
   std::string dev_manifest;
   std::string out_dir;
   LabelRange label_range;
-  std::string optimizer = "adam";   // "adam" | "sgd" (Nesterov momentum)
+  std::string optimizer = "adam";  // "adam" | "sgd" (Nesterov momentum)
   double lr = 1e-4;
-  double momentum = 0.9;            // sgd
+  double momentum = 0.9;  // sgd
   double weight_decay = 0;
   std::string lr_schedule = "constant";  // "constant" (the paper's words) | "linear" (HF Trainer default)
-  double grad_clip = 0;             // max gradient norm; 0 = off
+  double grad_clip = 0;                  // max gradient norm; 0 = off
   int batch_size = 32;
   int epochs = 5;
-  double max_batch_seconds = 0;     // padded audio per forward pass; beyond it, gradient accumulation
-  double max_clip_seconds = 8;      // training crop (random window); 0 = whole clips
+  double max_batch_seconds = 0;  // padded audio per forward pass; beyond it, gradient accumulation
+  double max_clip_seconds = 8;   // training crop (random window); 0 = whole clips
   bool freeze_feature_encoder = true;
-  int num_layers = 0;               // keep the first N transformer layers; 0 = all
+  int num_layers = 0;  // keep the first N transformer layers; 0 = all
   std::string device = "cpu";
-  std::string precision = "fp32";   // "fp32" | "bf16" (mixed, float32 master weights) | "auto"
-  bool bf16 = false;                // the older name for precision "bf16"
+  std::string precision = "fp32";  // "fp32" | "bf16" (mixed, float32 master weights) | "auto"
+  bool bf16 = false;               // the older name for precision "bf16"
   uint64_t seed = 0;
-  int eval_every = 0;               // also evaluate + checkpoint every N steps; 0 = per epoch only
+  int eval_every = 0;  // also evaluate + checkpoint every N steps; 0 = per epoch only
   bool resume = false;
   int threads = 0;
-  double cache_mb = 2048;           // decoded audio kept across epochs
+  double cache_mb = 2048;  // decoded audio kept across epochs
   // Regularisation overrides; negative keeps config.json's value.
-  double dropout = -1;              // hidden, attention, activation, feat_proj, final dropouts
+  double dropout = -1;  // hidden, attention, activation, feat_proj, final dropouts
   double layerdrop = -1;
-  double mask_time_prob = -1;       // 0 turns SpecAugment time masking off
+  double mask_time_prob = -1;  // 0 turns SpecAugment time masking off
 };
 
 struct TrainEvent {
@@ -51,7 +51,7 @@ struct TrainEvent {
   std::vector<double> dev_ccc;  // per dimension
   double dev_ccc_mean = 0;
   bool best = false;
-  std::string path, kind;  // checkpoint folder and "best" | "last"
+  std::string path, kind;                   // checkpoint folder and "best" | "last"
   std::string precision, precision_reason;  // start: what the run computes in, and why
   std::string message;                      // warning
 };

@@ -33,8 +33,8 @@ at::Tensor forward(TrainingSession& s, const PreparedBatch& batch, const std::ve
 // CCC is not a sum over examples: predict the whole batch without a graph, take the loss
 // gradient w.r.t. the predictions, then re-run each part with a graph (same RNG state, so the
 // same dropout) and backpropagate its slice of that gradient. Returns the loss.
-double accumulated_backward(TrainingSession& s, const PreparedBatch& batch, const std::vector<std::vector<size_t>>& micro,
-                            const at::Tensor& gold) {
+double accumulated_backward(TrainingSession& s, const PreparedBatch& batch,
+                            const std::vector<std::vector<size_t>>& micro, const at::Tensor& gold) {
   auto& model = s.folder.model;
   auto gen = at::globalContext().defaultGenerator(s.device);
   // BatchNorm (CNN14) updates its running statistics on every training-mode pass: keep them as
@@ -67,8 +67,8 @@ double accumulated_backward(TrainingSession& s, const PreparedBatch& batch, cons
 }
 
 [[noreturn]] void diverged(const TrainingSession& s, const std::string& what) {
-  throw Error(ErrorCode::Diverged, "train: " + what + " at step " + std::to_string(s.state.step + 1) +
-                                       " (lr " + std::to_string(s.options.lr) +
+  throw Error(ErrorCode::Diverged, "train: " + what + " at step " + std::to_string(s.state.step + 1) + " (lr " +
+                                       std::to_string(s.options.lr) +
                                        " too high?); training stopped, the checkpoints in " + s.options.out_dir +
                                        " are the last good ones");
 }

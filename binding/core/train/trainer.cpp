@@ -126,7 +126,8 @@ TrainResult run_training(const TrainOptions& o, const EmitEvent& emit, const std
     auto session = prepare_session(o);
     TrainingSession& s = *session;
     runtime::tune_process();
-    if (o.threads > 0) at::set_num_threads(o.threads); else runtime::apply_threads();
+    if (o.threads > 0) at::set_num_threads(o.threads);
+    else runtime::apply_threads();
     OutDirLock lock(o.out_dir);  // creates outDir; one run per outDir at a time
     remove_stale_temporaries(o.out_dir);
     NoMkldnn no_mkldnn(!s.folder.config.is_cnn14() && !o.freeze_feature_encoder);

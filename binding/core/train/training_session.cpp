@@ -29,15 +29,20 @@ void check_options(const TrainOptions& o) {
   if (!(o.lr > 0) || !finite(o.lr)) bad("lr must be a finite number > 0");
   if (!(o.momentum >= 0 && o.momentum < 1)) bad("momentum must be in [0, 1)");
   if (!(o.weight_decay >= 0) || !finite(o.weight_decay)) bad("weightDecay must be a finite number >= 0");
-  if (o.batch_size < 2 || o.batch_size > 65536) bad("batchSize must be an integer in [2, 65536] (CCC needs 2 examples)");
+  if (o.batch_size < 2 || o.batch_size > 65536)
+    bad("batchSize must be an integer in [2, 65536] (CCC needs 2 examples)");
   if (o.epochs < 1 || o.epochs > 1000000) bad("epochs must be an integer in [1, 1000000]");
   if (o.eval_every < 0) bad("evalEvery must be >= 0");
   if (o.num_layers < 0) bad("numLayers must be >= 0");
-  if (o.threads < 0 || o.threads > runtime::kMaxThreads) bad("threads must be an integer in [0, " + std::to_string(runtime::kMaxThreads) + "]");
+  if (o.threads < 0 || o.threads > runtime::kMaxThreads)
+    bad("threads must be an integer in [0, " + std::to_string(runtime::kMaxThreads) + "]");
   for (auto [name, v] : {std::pair<const char*, double>{"maxBatchSeconds", o.max_batch_seconds},
-                         {"maxClipSeconds", o.max_clip_seconds}, {"gradClip", o.grad_clip}, {"cacheMb", o.cache_mb}})
+                         {"maxClipSeconds", o.max_clip_seconds},
+                         {"gradClip", o.grad_clip},
+                         {"cacheMb", o.cache_mb}})
     if (!(v >= 0) || !finite(v)) bad(std::string(name) + " must be a finite number >= 0");
-  for (auto [name, v] : {std::pair<const char*, double>{"dropout", o.dropout}, {"layerdrop", o.layerdrop},
+  for (auto [name, v] : {std::pair<const char*, double>{"dropout", o.dropout},
+                         {"layerdrop", o.layerdrop},
                          {"maskTimeProb", o.mask_time_prob}})
     if (v >= 0 ? v > 1 : v != -1) bad(std::string(name) + " must be in [0, 1]");
 }
@@ -55,7 +60,8 @@ ModelFolder open_model(const TrainOptions& o, const std::string& resume_dir,
                        const std::function<void(ModelConfig&)>& adjust) {
   if (!resume_dir.empty()) return load_model_folder(resume_dir, 0, /*ensure_head=*/true, adjust);
   const bool cnn14 = o.architecture == "cnn14";
-  if (cnn14 && o.num_layers != 0) throw Error(ErrorCode::Input, "train: numLayers applies to transformer models, not to CNN14");
+  if (cnn14 && o.num_layers != 0)
+    throw Error(ErrorCode::Input, "train: numLayers applies to transformer models, not to CNN14");
   if (cnn14 && o.model_dir.empty()) {
     const ModelConfig config = cnn14_config(Cnn14Settings{});
     return new_model(config, default_preprocessor(config), /*with_head=*/true, o.seed);
@@ -63,7 +69,8 @@ ModelFolder open_model(const TrainOptions& o, const std::string& resume_dir,
   if (is_panns_checkpoint_file(o.model_dir)) return import_panns_checkpoint(o.model_dir, o.seed, adjust);
   ModelFolder f = load_model_folder(o.model_dir, o.num_layers, /*ensure_head=*/true, adjust);
   if (cnn14 && !f.config.is_cnn14())
-    throw Error(ErrorCode::Input, "train: architecture is cnn14 but " + o.model_dir + " holds a " + f.config.model_type + " model");
+    throw Error(ErrorCode::Input,
+                "train: architecture is cnn14 but " + o.model_dir + " holds a " + f.config.model_type + " model");
   return f;
 }
 
@@ -78,12 +85,14 @@ std::string joined(const std::vector<std::string>& v) {
 void check_resume(const TrainingSession& s, const LoopState& saved) {
   const TrainOptions& o = s.options;
   auto bad = [&](const std::string& m) {
-    throw Error(ErrorCode::Input, "train: resume from " + s.resume_dir + ": " + m + " (start a new outDir to change it)");
+    throw Error(ErrorCode::Input,
+                "train: resume from " + s.resume_dir + ": " + m + " (start a new outDir to change it)");
   };
   if (saved.seed != o.seed)
     bad("the saved run used seed " + std::to_string(saved.seed) + ", this one asks for " + std::to_string(o.seed));
   if (saved.dimensions != s.train_set.dimensions)
-    bad("the saved run trained " + joined(saved.dimensions) + ", the manifest labels " + joined(s.train_set.dimensions));
+    bad("the saved run trained " + joined(saved.dimensions) + ", the manifest labels " +
+        joined(s.train_set.dimensions));
   if (saved.batch_size > 0 && saved.batch_size != o.batch_size)
     bad("the saved run used batchSize " + std::to_string(saved.batch_size) + ", this one asks for " +
         std::to_string(o.batch_size));
@@ -126,11 +135,13 @@ std::unique_ptr<TrainingSession> prepare_session(const TrainOptions& o) {
   s->folder = open_model(o, s->resume_dir, adjust);
   const ModelConfig& config = s->folder.config;
   if (config.is_cnn14() && (o.dropout >= 0 || o.layerdrop >= 0 || o.mask_time_prob >= 0))
-    throw Error(ErrorCode::Input, "train: dropout, layerdrop and maskTimeProb apply to wav2vec2 / HuBERT; CNN14 keeps PANNs' dropouts");
+    throw Error(ErrorCode::Input,
+                "train: dropout, layerdrop and maskTimeProb apply to wav2vec2 / HuBERT; CNN14 keeps PANNs' dropouts");
   for (const auto& d : s->train_set.dimensions) {
     auto it = std::find(config.labels.begin(), config.labels.end(), d);
     if (it == config.labels.end())
-      throw Error(ErrorCode::Input, "train: the model's head has no output named " + d + " (it has " + joined(config.labels) + ")");
+      throw Error(ErrorCode::Input,
+                  "train: the model's head has no output named " + d + " (it has " + joined(config.labels) + ")");
     s->head_index.push_back(it - config.labels.begin());
   }
 

@@ -22,18 +22,18 @@ struct TrainingSession {
   TrainOptions options;
   c10::Device device = c10::kCPU;
   precision::Choice precision;
-  std::string resume_dir;               // empty: a fresh run
+  std::string resume_dir;  // empty: a fresh run
   Manifest train_set, dev_set;
   ModelFolder folder;
-  std::vector<int64_t> head_index;      // head_index[d]: the model output of manifest dimension d
-  at::Tensor head_rows;                 // head_index as a tensor on `device`
-  std::vector<at::Tensor> params;       // trained parameters (the frozen CNN left out)
+  std::vector<int64_t> head_index;  // head_index[d]: the model output of manifest dimension d
+  at::Tensor head_rows;             // head_index as a tensor on `device`
+  std::vector<at::Tensor> params;   // trained parameters (the frozen CNN left out)
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::unique_ptr<AudioCache> cache;
-  std::vector<double> seconds;          // train clip lengths, for batch planning
+  std::vector<double> seconds;  // train clip lengths, for batch planning
   int64_t batches_per_epoch = 0, total_steps = 0;
   LoopState state;
-  int64_t last_eval_step = -1;          // a step is evaluated once, even at an epoch's end
+  int64_t last_eval_step = -1;  // a step is evaluated once, even at an epoch's end
   std::vector<double> last_eval_ccc;
   double last_eval_mean = 0;
 };
