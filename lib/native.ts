@@ -2,6 +2,7 @@
 // starts, i.e. before the addon (and libtorch) is loaded.
 import * as fs from 'fs';
 import * as path from 'path';
+import { isMainThread } from 'worker_threads';
 
 import { AddonError } from './errors';
 import type { LoadOptions, Manifest, TrainEvent, TrainResult, TrainSettings } from './types';
@@ -108,6 +109,8 @@ export interface NativeAddon {
   train(options: NativeTrainOptions, onEvent: (event: TrainEvent) => void): NativeTrainHandle;
   /** Aborts and joins this environment's training threads (each saves outDir/last first). */
   stopTraining(): void;
+  /** Drops model calls not yet started and waits for the running one (the process's exit only). */
+  stopCompute(): void;
   /** ManifestWorker::Result in dataset_bindings.cpp; labels mapped to [0, 1] by range. */
   readManifest(path: string, range: [number, number]): Promise<Manifest>;
   synthesizeCorpus(options: NativeCorpusOptions): Promise<{ train: string; dev: string; test: string }>;
@@ -140,11 +143,15 @@ export function nativeAddon(): NativeAddon {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- see the line above
     const load = require('node-gyp-build') as (dir: string) => unknown;
     addon = load(root) as NativeAddon;
-    // A training thread must not run libtorch while the process exits (oneDNN's static
-    // destructors then crash it): 'exit' comes first for process.exit(), an uncaught exception
-    // and a normal end; in a worker, for the worker's exit.
+    // No native thread may run libtorch while the process exits (oneDNN's static destructors
+    // then crash it): 'exit' comes first for process.exit(), an uncaught exception and a normal
+    // end; in a worker, for the worker's exit (the compute thread serves the whole process).
     const loaded = addon;
-    process.on('exit', () => loaded.stopTraining());
+    const mainThread = isMainThread;
+    process.on('exit', () => {
+      loaded.stopTraining();
+      if (mainThread) loaded.stopCompute();
+    });
   } catch (cause) {
     throw new AddonError(
       `the native addon could not be loaded (${String((cause as Error).message).replace(/\s+/g, ' ').trim()}). ` +

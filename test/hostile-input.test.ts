@@ -1,6 +1,6 @@
 // Inputs that lie (issue 11's findings): each is refused at once with a typed error, and the
 // same model keeps working afterwards.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -100,4 +100,21 @@ test('safetensors with bytes appended (or a header one byte off) is a Checkpoint
   const err = await rejection(loadModel(dir));
   expect(err).toBeInstanceOf(CheckpointError);
   expect(err.message).toMatch(/cover \d+ bytes of data, the file holds \d+/);
+});
+
+test('process.exit() while a predict runs exits cleanly', () => {
+  const script = `
+    const { loadModel } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
+    loadModel(${JSON.stringify(path.join(modelsDir, modelName))}).then((m) => {
+      const samples = new Float32Array(16000 * 30).fill(0.1);
+      for (let i = 0; i < 4; i++) void m.predict([samples]).catch(() => {});
+      setTimeout(() => process.exit(5), 50);
+    });
+  `;
+  const r = spawnSync(process.execPath, ['-r', path.join(__dirname, 'helpers', 'ts-register.js'), '-e', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(r.signal).toBeNull();
+  expect(r.status).toBe(5);
 });

@@ -85,13 +85,17 @@ test('a run refused before it starts leaves no outDir behind', async () => {
 });
 
 test('the addon checks every option\'s type: no silent default', () => {
-  const addon = nativeAddon() as unknown as { train: (o: object, cb: () => void) => unknown };
+  const addon = nativeAddon() as unknown as {
+    train: (o: object, cb: () => void) => unknown;
+    readManifest: (file: string, range: unknown) => unknown;
+  };
   const call = (extra: object) => () => addon.train({ ...oneStep, outDir: tmp('napi'), ...extra }, () => undefined);
   expect(call({ freezeFeatureEncoder: 'false' })).toThrow(/'freezeFeatureEncoder' must be a boolean/);
   expect(call({ batchSize: 2.5 })).toThrow(/'batchSize' must be an integer/);
   expect(call({ threads: 1e6 })).toThrow(/'threads' must be an integer in \[0, 1024\]/);
   expect(call({ lr: '0.1' })).toThrow(/'lr' must be a number/);
   expect(call({ labelRange: [1, 0] })).toThrow(/'labelRange'/);
+  expect(() => addon.readManifest(oneStep.train, [1, 0])).toThrow(/range must be \[min, max\]/);
   try {
     call({ epochs: 0 })();
   } catch (e) {

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "api/ser_model.h"
+#include "compute_thread.h"
 #include "convert.h"
 #include "dataset_bindings.h"
 #include "errors.h"
@@ -38,6 +39,12 @@ Napi::Value StopTraining(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The main thread's exit only: the compute thread serves every environment of the process.
+Napi::Value StopCompute(const Napi::CallbackInfo& info) {
+  stop_compute_thread();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -48,6 +55,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("train", Napi::Function::New(env, StartTraining, "train"));
   exports.Set("stopTraining", Napi::Function::New(env, StopTraining, "stopTraining"));
+  exports.Set("stopCompute", Napi::Function::New(env, StopCompute, "stopCompute"));
   exports.Set("readManifest", Napi::Function::New(env, ReadManifest, "readManifest"));
   exports.Set("synthesizeCorpus", Napi::Function::New(env, SynthesizeCorpus, "synthesizeCorpus"));
   exports.Set("createModel", Napi::Function::New(env, CreateModel, "createModel"));

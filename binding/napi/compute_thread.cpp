@@ -2,8 +2,6 @@
 
 #include <condition_variable>
 #include <deque>
-#include <exception>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -14,43 +12,59 @@ class ComputeThread {
  public:
   ComputeThread() : thread_([this] { loop(); }) { thread_.detach(); }
 
-  void run(const std::function<void()>& job) {
-    std::packaged_task<void()> task(job);
-    auto done = task.get_future();
+  void post(std::function<void()> job) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back(std::move(task));
+      if (stopped_) return;  // the process is exiting
+      queue_.push_back(std::move(job));
     }
-    cv_.notify_one();
-    done.get();  // rethrows the job's exception
+    cv_.notify_all();
+  }
+
+  void stop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    stopped_ = true;
+    queue_.clear();
+    cv_.wait(lock, [&] { return !busy_; });
   }
 
  private:
-  // Detached and never stopped: it lives as long as the process, like libuv's own pool.
+  // Detached and never joined: it lives as long as the process, like libuv's own pool.
   void loop() {
     while (true) {
-      std::packaged_task<void()> task;
+      std::function<void()> job;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return !queue_.empty(); });
-        task = std::move(queue_.front());
+        job = std::move(queue_.front());
         queue_.pop_front();
+        busy_ = true;
       }
-      task();
+      job();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        busy_ = false;
+      }
+      cv_.notify_all();
     }
   }
 
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::packaged_task<void()>> queue_;
+  std::deque<std::function<void()>> queue_;
+  bool busy_ = false, stopped_ = false;
   std::thread thread_;
 };
 
+ComputeThread& compute_thread() {
+  static ComputeThread* thread = new ComputeThread();  // intentionally leaked: no exit-time teardown race
+  return *thread;
+}
+
 }  // namespace
 
-void run_on_compute_thread(const std::function<void()>& job) {
-  static ComputeThread* thread = new ComputeThread();  // intentionally leaked: no exit-time teardown race
-  thread->run(job);
-}
+void post_to_compute_thread(std::function<void()> job) { compute_thread().post(std::move(job)); }
+
+void stop_compute_thread() { compute_thread().stop(); }
 
 }  // namespace ser_napi

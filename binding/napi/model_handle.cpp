@@ -1,5 +1,6 @@
 #include "model_handle.h"
 
+#include "compute_thread.h"
 #include "convert.h"
 #include "errors.h"
 #include "promise_worker.h"
@@ -110,8 +111,17 @@ Napi::Value ModelHandle::Save(const Napi::CallbackInfo& info) {
   return queue<SaveWorker>(env, std::move(m), info[0].As<Napi::String>().Utf8Value());
 }
 
+namespace {
+void release_on_compute_thread(std::shared_ptr<ser::SerModel>& model) {
+  if (model) post_to_compute_thread([m = std::move(model)]() mutable { m.reset(); });
+  model.reset();
+}
+}  // namespace
+
+ModelHandle::~ModelHandle() { release_on_compute_thread(model_); }
+
 Napi::Value ModelHandle::Dispose(const Napi::CallbackInfo& info) {
-  model_.reset();
+  release_on_compute_thread(model_);
   return info.Env().Undefined();
 }
 

@@ -1,5 +1,7 @@
 // The JS-side handle of a loaded model. Workers hold their own shared_ptr, so dispose() while
-// a call runs frees the model only when that call ends.
+// a call runs frees the model only when that call ends. The handle's own reference is dropped on
+// the compute thread (dispose() or garbage collection), after the calls already queued: freeing a
+// large model's weights stays off the JS thread.
 #pragma once
 #include <memory>
 
@@ -14,6 +16,7 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
   static Napi::Function Define(Napi::Env env);
   static Napi::Object Wrap(Napi::Env env, std::shared_ptr<ser::SerModel> model);
   explicit ModelHandle(const Napi::CallbackInfo& info);
+  ~ModelHandle() override;
 
  private:
   std::shared_ptr<ser::SerModel> model(Napi::Env env) const;  // throws once disposed

@@ -1,5 +1,8 @@
-// An AsyncWorker that settles a Promise: Work() runs on the libuv pool and may throw; a
-// ser::Error keeps its code, anything else becomes ERR_LIBTORCH. Nothing escapes to crash Node.
+// A job for the compute thread that settles a Promise: Work() runs on ser-torch's compute thread
+// (compute_thread.h) and may throw; a ser::Error keeps its code, anything else becomes
+// ERR_LIBTORCH; nothing escapes to crash Node. The outcome comes back to the JS thread through a
+// thread-safe function, so no libuv pool thread waits on the work: four pending predicts used to
+// hold the whole default pool and stall the host's file system, DNS and zlib calls.
 #pragma once
 #include <string>
 #include <utility>
@@ -8,21 +11,26 @@
 
 namespace ser_napi {
 
-class PromiseWorker : public Napi::AsyncWorker {
+class PromiseWorker {
  public:
   explicit PromiseWorker(Napi::Env env);
+  virtual ~PromiseWorker() = default;
   Napi::Promise promise() { return deferred_.Promise(); }
+  // Hands the job to the compute thread; the worker deletes itself once the Promise is settled.
+  void Queue();
 
  protected:
-  virtual void Work() = 0;                        // worker thread
-  virtual Napi::Value Result(Napi::Env env) = 0;  // main thread, after Work succeeded
+  virtual void Work() = 0;                        // compute thread
+  virtual Napi::Value Result(Napi::Env env) = 0;  // JS thread, after Work succeeded
 
  private:
-  void Execute() final;
-  void OnOK() final;
-  void OnError(const Napi::Error& error) final;
+  void Run();                  // compute thread: Work(), then hand the outcome to the JS thread
+  void Settle(Napi::Env env);  // JS thread
+  Napi::Env env_;
   Napi::Promise::Deferred deferred_;
-  std::string code_ = "ERR_LIBTORCH";
+  Napi::ThreadSafeFunction done_;
+  bool failed_ = false;
+  std::string code_ = "ERR_LIBTORCH", message_;
 };
 
 // Creates a W(env, args...), queues it, and returns its Promise.
