@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 
 import { type AudioInputs, toNativeInputs } from './audio-input';
-import { DisposedError, native } from './errors';
+import { DisposedError, IoError, native } from './errors';
 import { type NativeDescription, type NativeLoadOptions, type NativeModelHandle, nativeAddon } from './native';
 import type { Dimension, LoadOptions, Precision } from './types';
 import { checkDevice, checkInteger, checkNumber, checkOneOf, checkString, checkThreads, optionsObject } from './validate';
@@ -109,7 +109,11 @@ export class SerModel<L extends string = Dimension> implements AsyncDisposable {
   async save(dir: string): Promise<void> {
     const handle = this.#live();
     checkString('save', 'dir', dir, { required: true });
-    await fs.promises.mkdir(dir, { recursive: true });
+    try {
+      await fs.promises.mkdir(dir, { recursive: true });
+    } catch (cause) {
+      throw new IoError(`save: cannot create ${dir}: ${(cause as Error).message}`, { cause });
+    }
     await native(() => handle.save(dir));
   }
 

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { AudioError, CheckpointError, ConfigError, InputError, loadModel, type SerModel } from '../lib';
+import { AudioError, CheckpointError, ConfigError, InputError, IoError, loadModel, type SerModel } from '../lib';
 import { copyModel, modelsDir, readJson, rejection } from './helpers/fixtures';
 
 const modelName = 'w2v2_preln_layer_head';
@@ -117,4 +117,12 @@ test('process.exit() while a predict runs exits cleanly', () => {
   });
   expect(r.signal).toBeNull();
   expect(r.status).toBe(5);
+});
+
+test('save() into a path that cannot be a folder is an IoError naming it', async () => {
+  const file = path.join(scratch, 'a-file');
+  fs.writeFileSync(file, 'x');
+  const err = await rejection(model.save(path.join(file, 'model')));
+  expect(err).toBeInstanceOf(IoError);
+  expect(err.message).toContain(path.join(file, 'model'));
 });
