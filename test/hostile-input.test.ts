@@ -126,3 +126,17 @@ test('save() into a path that cannot be a folder is an IoError naming it', async
   expect(err).toBeInstanceOf(IoError);
   expect(err.message).toContain(path.join(file, 'model'));
 });
+
+test.each(['w2v2_preln_layer_head', 'w2v2_postln_group'])(
+  'a config larger than its checkpoint (%s) is a ConfigError before the model is built',
+  async (name) => {
+    const dir = copyModel(name);
+    const config = readJson<Record<string, unknown>>(path.join(dir, 'config.json'));
+    // Within every size bound, but 1.3 G weights (5 GB) against a checkpoint of a few thousand.
+    const big = { ...config, num_hidden_layers: 100, hidden_size: 1024, num_attention_heads: 16, intermediate_size: 4096 };
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(big));
+    const err = await rejection(loadModel(dir));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/need at least 1258 M weights, .* holds at most 0 M: config.json does not describe these weights/);
+  },
+);

@@ -1,5 +1,7 @@
 #include "api/model_folder.h"
 
+#include <filesystem>
+
 #include <malloc.h>
 
 #include <ATen/ATen.h>
@@ -15,6 +17,24 @@
 
 namespace ser {
 namespace {
+
+// A config whose transformer needs more numbers than the checkpoint can hold is refused before
+// the model is built: a 1 KB config claiming huge sizes allocated gigabytes first. The bound is
+// low on purpose (the layers' four attention and two feed-forward matrices only), so that every
+// real checkpoint passes.
+void check_config_fits_checkpoint(const ModelConfig& c, const std::string& dir, double checkpoint_elements,
+                                  const std::string& checkpoint) {
+  if (c.is_cnn14()) return;
+  const double h = static_cast<double>(c.hidden_size), i = static_cast<double>(c.intermediate_size);
+  const double needed = static_cast<double>(c.num_hidden_layers) * (4 * h * h + 2 * h * i);
+  if (needed <= checkpoint_elements) return;
+  throw Error(ErrorCode::Config, dir + "/config.json: its " + std::to_string(c.num_hidden_layers) +
+                                     " layers of width " + std::to_string(c.hidden_size) + " need at least " +
+                                     std::to_string(static_cast<long long>(needed / 1e6)) + " M weights, " +
+                                     checkpoint + " holds at most " +
+                                     std::to_string(static_cast<long long>(checkpoint_elements / 1e6)) +
+                                     " M: config.json does not describe these weights");
+}
 
 bool wants_head(const ModelConfig& c, const io::NamedTensors& checkpoint) {
   if (c.is_cnn14()) return true;
@@ -88,9 +108,17 @@ ModelFolder load_model_folder(const std::string& dir, int num_layers, bool ensur
   const std::string safetensors = dir + "/model.safetensors";
   const bool lazy = file_exists(safetensors);
   io::NamedTensors tensors;
-  if (lazy)
+  if (lazy) {
     for (const auto& name : io::read_safetensors_names(safetensors)) tensors.emplace(name, at::Tensor());
-  else tensors = io::read_checkpoint_dir(dir);
+    // Every stored weight takes at least 2 bytes (F16 / BF16).
+    check_config_fits_checkpoint(f.config, dir, static_cast<double>(std::filesystem::file_size(safetensors)) / 2,
+                                 "model.safetensors");
+  } else {
+    tensors = io::read_checkpoint_dir(dir);
+    double elements = 0;
+    for (const auto& [name, t] : tensors) elements += static_cast<double>(t.numel());
+    check_config_fits_checkpoint(f.config, dir, elements, "the checkpoint");
+  }
   const bool has_head = wants_head(f.config, tensors);
   f.new_head = ensure_head && !has_head;
   if ((has_head || ensure_head) && f.config.labels.empty()) f.config.labels = kDefaultDimensions;
