@@ -6,7 +6,7 @@ import { type LabelRange, resolveLabelRange } from './label-range';
 import { type Dimension, loadModel, loadOptions, type LoadOptions, type Prediction, SerModel } from './model';
 import { nativeAddon } from './native';
 import type { Manifest, ManifestRow } from './types';
-import { checkInteger, checkString, optionsObject } from './validate';
+import { checkBoolean, checkInteger, checkString, optionsObject } from './validate';
 
 export type { Manifest, ManifestRow } from './types';
 
@@ -16,6 +16,13 @@ export interface EvaluateOptions extends LoadOptions {
   batchSize?: number;
   /** Speakers with at least this many samples get their own CCC (the paper: more than 200). */
   minSpeakerSamples?: number;
+  /** As train()'s: audio paths must stay inside the manifest's folder. */
+  confineAudioPaths?: boolean;
+}
+
+export interface ReadManifestOptions {
+  /** As train()'s: audio paths must stay inside the manifest's folder. */
+  confineAudioPaths?: boolean;
 }
 
 export type Scores = Record<string, number>;
@@ -34,11 +41,13 @@ export interface EvaluationReport {
 }
 
 /** Reads a CSV or JSONL manifest (every row and file is checked); labels are mapped to [0, 1]. */
-export async function readManifest(path: string, labelRange?: LabelRange): Promise<Manifest> {
+export async function readManifest(path: string, labelRange?: LabelRange, options?: ReadManifestOptions | null): Promise<Manifest> {
   checkString('readManifest', 'path', path, { required: true });
   const range = resolveLabelRange(labelRange, 'readManifest');
+  const opts = optionsObject('readManifest', options);
+  checkBoolean('readManifest', 'confineAudioPaths', opts.confineAudioPaths);
   const addon = await native(() => nativeAddon());
-  return native(() => addon.readManifest(path, range));
+  return native(() => addon.readManifest(path, range, opts.confineAudioPaths ?? false));
 }
 
 function scores(dims: Dimension[], rows: ManifestRow[], preds: Prediction<string>[], pick: (i: number) => boolean): Scores {
@@ -97,7 +106,8 @@ export async function evaluate(model: SerModel<string> | string, data: string, o
   checkInteger(call, 'batchSize', opts.batchSize, 1, 65536);
   checkInteger(call, 'minSpeakerSamples', opts.minSpeakerSamples, 1);
   const range = resolveLabelRange(opts.labelRange, call);
-  const { dimensions, rows } = await readManifest(data, range);
+  checkBoolean(call, 'confineAudioPaths', opts.confineAudioPaths);
+  const { dimensions, rows } = await readManifest(data, range, { confineAudioPaths: opts.confineAudioPaths });
   const owned = typeof model === 'string' ? await loadModel(model, opts) : null;
   const m: SerModel<string> = owned ?? (model as SerModel<string>);
   try {

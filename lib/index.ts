@@ -10,7 +10,7 @@ export type { TrainOptions, TrainEvent, TrainResult } from './train';
 export { LABEL_RANGES } from './label-range';
 export type { LabelRange } from './label-range';
 export { evaluate, readManifest } from './evaluate';
-export type { EvaluateOptions, EvaluationReport, Manifest, ManifestRow, Scores } from './evaluate';
+export type { EvaluateOptions, EvaluationReport, Manifest, ManifestRow, ReadManifestOptions, Scores } from './evaluate';
 export { info, setThreads } from './runtime';
 export type { RuntimeInfo } from './runtime';
 export type { CpuInfo } from './native';

@@ -70,6 +70,7 @@ function checkOptions(opts: TrainOptions): [number, number] {
   checkInteger(call, 'seed', opts.seed, 0);
   checkThreads(call, opts.threads);
   checkBoolean(call, 'freezeFeatureEncoder', opts.freezeFeatureEncoder);
+  checkBoolean(call, 'confineAudioPaths', opts.confineAudioPaths);
   checkDevice(call, opts.device);
   const int8 = (opts.precision as string) === 'int8' ? " (int8 is for inference: loadModel(dir, { precision: 'int8' }))" : '';
   checkOneOf(call, 'precision', opts.precision, PRECISIONS, int8);

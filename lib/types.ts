@@ -138,6 +138,13 @@ export interface TrainSettings {
   /** 'cpu' (default), 'cuda' or 'cuda:N'; an unavailable device is a DeviceError. */
   device?: Device;
   /**
+   * Refuse audio paths that leave the manifest's folder ("../", absolute paths, symbolic links
+   * out of it) with an InputError, before the file is looked at. Off by default: a manifest may
+   * point anywhere, and a missing file is named as missing. Turn it on where manifests come from
+   * users (a server), so that they cannot read or probe other files.
+   */
+  confineAudioPaths?: boolean;
+  /**
    * 'fp32' (default); 'bf16': mixed precision on CPU or CUDA (float32 master weights, optimiser
    * state, loss and CCC; bf16 matrix work; checkpoints stay float32); 'auto': bf16 where the
    * hardware has native bf16 instructions, else fp32. The 'start' event says what was chosen.

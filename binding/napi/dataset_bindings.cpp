@@ -14,9 +14,11 @@ namespace {
 
 class ManifestWorker : public PromiseWorker {
  public:
-  ManifestWorker(Napi::Env env, std::string path, ser::train::LabelRange range)
-      : PromiseWorker(env), path_(std::move(path)), range_(range) {}
-  void Work() override { manifest_ = ser::train::read_manifest(path_, range_, /*require_labels=*/false); }
+  ManifestWorker(Napi::Env env, std::string path, ser::train::LabelRange range, bool confine)
+      : PromiseWorker(env), path_(std::move(path)), range_(range), confine_(confine) {}
+  void Work() override {
+    manifest_ = ser::train::read_manifest(path_, range_, ser::train::ManifestRules{/*require_labels=*/false, confine_});
+  }
   Napi::Value Result(Napi::Env env) override {
     auto rows = Napi::Array::New(env, manifest_.examples.size());
     for (size_t i = 0; i < manifest_.examples.size(); ++i) {
@@ -44,6 +46,7 @@ class ManifestWorker : public PromiseWorker {
  private:
   std::string path_;
   ser::train::LabelRange range_;
+  bool confine_;
   ser::train::Manifest manifest_;
 };
 
@@ -94,7 +97,10 @@ Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
       throw make_error(env, "ERR_INPUT", "readManifest(path, range): range must be [min, max] with finite min < max");
     range = *given;
   }
-  return queue<ManifestWorker>(env, info[0].As<Napi::String>().Utf8Value(), range);
+  if (!info[2].IsUndefined() && !info[2].IsBoolean())
+    throw make_error(env, "ERR_INPUT", "readManifest(path, range, confine): confine must be a boolean");
+  const bool confine = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  return queue<ManifestWorker>(env, info[0].As<Napi::String>().Utf8Value(), range, confine);
 }
 
 Napi::Value SynthesizeCorpus(const Napi::CallbackInfo& info) {

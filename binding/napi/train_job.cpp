@@ -48,6 +48,7 @@ ser::train::TrainOptions to_train_options(const Napi::Value& value) {
     t.label_range = *range;
   }
   const double inf = std::numeric_limits<double>::infinity();
+  t.confine_audio_paths = r.flag("confineAudioPaths", t.confine_audio_paths);
   t.optimizer = r.text("optimizer", t.optimizer);
   t.lr = r.number("lr", t.lr, 0, inf);
   t.momentum = r.number("momentum", t.momentum, 0, 1);

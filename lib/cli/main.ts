@@ -41,10 +41,12 @@ interface TrainCliOptions {
   seed?: number;
   resume?: boolean;
   json?: boolean;
+  confineAudioPaths?: boolean;
 }
 
 interface EvaluateCliOptions {
   labelRange?: LabelRange;
+  confineAudioPaths?: boolean;
   device: Device;
   precision: Precision;
 }
@@ -123,6 +125,7 @@ program
   .option('--seed <n>', 'random seed', Number)
   .option('--resume', 'continue from <out>/last')
   .option('--json', 'events as JSON lines on stdout')
+  .option('--confine-audio-paths', "refuse manifest audio paths outside the manifest's folder")
   .action(async (o: TrainCliOptions) => {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
@@ -131,6 +134,7 @@ program
       lr: o.lr, batchSize: o.batchSize, epochs: o.epochs, maxBatchSeconds: o.maxBatchSeconds,
       maxClipSeconds: o.maxClipSeconds, numLayers: o.numLayers, freezeFeatureEncoder: !o.unfreezeCnn,
       device: o.device, precision: o.precision, seed: o.seed, resume: o.resume, signal: controller.signal,
+      confineAudioPaths: o.confineAudioPaths,
       onEvent: o.json ? (e) => console.log(JSON.stringify(e)) : progressPrinter(),
     });
     if (o.json) console.log(JSON.stringify({ type: 'result', ...result }));
@@ -145,8 +149,11 @@ program
   .option('--label-range <range>', 'min,max or a preset', parseLabelRange)
   .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
   .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
+  .option('--confine-audio-paths', "refuse manifest audio paths outside the manifest's folder")
   .action(async (dir: string, manifest: string, o: EvaluateCliOptions) => {
-    const { predictions, ...report } = await evaluate(dir, manifest, { labelRange: o.labelRange, device: o.device, precision: o.precision });
+    const { predictions, ...report } = await evaluate(dir, manifest, {
+      labelRange: o.labelRange, device: o.device, precision: o.precision, confineAudioPaths: o.confineAudioPaths,
+    });
     console.log(JSON.stringify({ ...report, predictions: predictions.length }, null, 2));
   });
 

@@ -69,8 +69,20 @@ std::string compact(double v) {
 // The fields of one row as strings, by column name.
 using Row = std::map<std::string, std::string>;
 
+// Whether `p` lies inside `folder` once symbolic links and ".." are resolved.
+bool inside(const fs::path& p, const fs::path& folder) {
+  std::error_code ec;
+  const fs::path file = fs::weakly_canonical(p, ec), root = fs::weakly_canonical(folder.empty() ? "." : folder, ec);
+  auto f = file.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++f)
+    if (r->empty()) continue;  // a trailing separator
+    else if (f == file.end() || *f != *r) return false;
+  return true;
+}
+
 Example make_example(const Row& row, const std::vector<std::string>& dims, const LabelRange& range,
-                     const fs::path& base, const std::string& where, bool require_labels) {
+                     const fs::path& base, const std::string& where, const ManifestRules& rules) {
+  const bool require_labels = rules.require_labels;
   Example ex;
   for (const auto& col : kPathColumns)
     if (row.count(col) && !row.at(col).empty()) ex.path = row.at(col);
@@ -79,6 +91,10 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
     fail_at(ErrorCode::Input, where, "the audio path contains a NUL character");
   fs::path p(ex.path);
   if (p.is_relative()) p = base / p;
+  // Checked before the file is looked at: a confined caller learns nothing about files outside.
+  if (rules.confine_to_folder && !inside(p, base))
+    fail_at(ErrorCode::Input, where,
+            "the audio path " + ex.path + " leaves the manifest's folder (paths are confined to it)");
   ex.path = p.lexically_normal().string();
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) throw Error(ErrorCode::Audio, where + ": audio file not found: " + ex.path);
@@ -117,6 +133,11 @@ std::vector<std::string> dims_in(const std::vector<std::string>& columns) {
 }  // namespace
 
 Manifest read_manifest(const std::string& path, const LabelRange& range, bool require_labels) {
+  return read_manifest(path, range, ManifestRules{require_labels, false});
+}
+
+Manifest read_manifest(const std::string& path, const LabelRange& range, const ManifestRules& rules) {
+  const bool require_labels = rules.require_labels;
   if (!(range.max > range.min)) throw Error(ErrorCode::Input, "labelRange must have max > min");
   std::ifstream in(path);
   if (!in) throw Error(ErrorCode::Input, "manifest not found: " + path);
@@ -193,7 +214,7 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
                 "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(fields.size()));
       for (size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
     }
-    m.examples.push_back(make_example(row, m.dimensions, range, base, where, require_labels));
+    m.examples.push_back(make_example(row, m.dimensions, range, base, where, rules));
     m.examples.back().line = n;
   }
   if (m.examples.empty()) throw Error(ErrorCode::Input, path + ": manifest has no rows");

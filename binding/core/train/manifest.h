@@ -25,7 +25,16 @@ struct Manifest {
   std::vector<Example> examples;
 };
 
+struct ManifestRules {
+  bool require_labels = true;
+  // Audio paths are opened wherever they point (absolute, "../"), and a missing file is named as
+  // missing. A server reading manifests from users confines them to the manifest's folder: a path
+  // leaving it (after "..", symbolic links) is an InputError, before the file is looked at.
+  bool confine_to_folder = false;
+};
+
 // Throws ser::Error(ERR_INPUT) naming `path:line` for bad rows, and ERR_AUDIO for missing files.
+Manifest read_manifest(const std::string& path, const LabelRange& range, const ManifestRules& rules);
 Manifest read_manifest(const std::string& path, const LabelRange& range, bool require_labels = true);
 // Rows whose split is `split` (all rows when the manifest has no split column).
 Manifest filter_split(const Manifest& m, const std::vector<std::string>& splits);

@@ -16,7 +16,8 @@ struct TrainOptions {
   std::string dev_manifest;
   std::string out_dir;
   LabelRange label_range;
-  std::string optimizer = "adam";  // "adam" | "sgd" (Nesterov momentum)
+  bool confine_audio_paths = false;  // manifests' audio paths must stay inside their folders
+  std::string optimizer = "adam";    // "adam" | "sgd" (Nesterov momentum)
   double lr = 1e-4;
   double momentum = 0.9;  // sgd
   double weight_decay = 0;
