@@ -140,3 +140,38 @@ test.each(['w2v2_preln_layer_head', 'w2v2_postln_group'])(
     expect(err.message).toMatch(/need at least 1258 M weights, .* holds at most 0 M: config.json does not describe these weights/);
   },
 );
+
+test('after an out-of-memory load, a good model works in the same process (3 GB address-space limit)', () => {
+  // A config within every bound whose weights (2.4 GB) do not fit, beside a sparse checkpoint big
+  // enough to pass the config-against-checkpoint check: building it runs out of address space.
+  const dir = copyModel('w2v2_postln_group');
+  const config = readJson<Record<string, unknown>>(path.join(dir, 'config.json'));
+  const big = { ...config, num_hidden_layers: 48, hidden_size: 1024, num_attention_heads: 16, intermediate_size: 4096 };
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(big));
+  const n = 605_000_000;
+  const header = Buffer.from(JSON.stringify({ w: { dtype: 'F16', shape: [n], data_offsets: [0, 2 * n] } }));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  const weights = path.join(dir, 'model.safetensors');
+  fs.writeFileSync(weights, Buffer.concat([length, header]));
+  fs.truncateSync(weights, 8 + header.length + 2 * n); // sparse: no disk used
+  const script = `
+    const { loadModel } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
+    (async () => {
+      const e = await loadModel(${JSON.stringify(dir)}).then(() => null, (e) => e);
+      console.log('big', e && e.code);
+      const m = await loadModel(${JSON.stringify(path.join(modelsDir, modelName))});
+      const [p] = await m.predict([new Float32Array(16000).fill(0.1)]);
+      const [v] = await m.embed([new Float32Array(16000).fill(0.1)]);
+      console.log('good', Object.values(p).every(Number.isFinite), v.length > 0);
+    })();
+  `;
+  const tsRegister = path.join(__dirname, 'helpers', 'ts-register.js');
+  const r = spawnSync('bash', ['-c', `ulimit -v 3000000 && exec "${process.execPath}" -r "${tsRegister}" -e "$0"`, script], {
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  expect(r.signal).toBeNull();
+  expect(r.stdout).toContain('big ERR_LIBTORCH');
+  expect(r.stdout).toContain('good true true');
+});

@@ -2,10 +2,12 @@
 // backtrace that c10::Error::what() carries.
 #pragma once
 #include <new>
+#include <string>
 
 #include <c10/util/Exception.h>
 
 #include "error.h"
+#include "runtime/cpu_block_cache.h"
 
 namespace ser {
 
@@ -16,8 +18,11 @@ auto with_torch_errors(F&& f) -> decltype(f()) {
   } catch (const Error&) {
     throw;
   } catch (const c10::Error& e) {
-    throw Error(ErrorCode::Libtorch, e.what_without_backtrace());
+    const std::string message = e.what_without_backtrace();
+    if (message.find("can't allocate memory") != std::string::npos) runtime::release_memory_after_failure();
+    throw Error(ErrorCode::Libtorch, message);
   } catch (const std::bad_alloc&) {
+    runtime::release_memory_after_failure();
     throw Error(ErrorCode::Libtorch, "out of memory");
   }
 }

@@ -1,14 +1,18 @@
 #include "runtime/cpu_block_cache.h"
 
 #include <cstdlib>
+
+#include <malloc.h>
 #include <map>
 #include <mutex>
 #include <new>
 #include <string>
+#include <sys/mman.h>
 
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
+#include <c10/util/Exception.h>
 
 namespace ser::runtime {
 namespace {
@@ -33,7 +37,7 @@ class BlockCache final : public c10::Allocator {
     const size_t size = n + kHeader < kMiB ? n + kHeader : (n + kHeader + kGranule - 1) / kGranule * kGranule;
     void* base = size >= kMiB ? take(size) : nullptr;
     if (!base) {
-      base = c10::alloc_cpu(size);
+      base = size >= kMiB ? map_block(size) : c10::alloc_cpu(size);
       size_of(base) = size;
     }
     void* data = data_of(base);
@@ -49,7 +53,7 @@ class BlockCache final : public c10::Allocator {
       idle.swap(idle_);
       idle_bytes_ = 0;
     }
-    for (auto& [size, p] : idle) c10::free_cpu(p);
+    for (auto& [size, p] : idle) free_block(p);
   }
 
   size_t idle_bytes() const {
@@ -72,6 +76,25 @@ class BlockCache final : public c10::Allocator {
     return p;
   }
 
+  // Large blocks are mapped and unmapped whole: freed, they give their address space back at
+  // once. From malloc, a failed load's blocks stayed in its arenas' heaps, and a later good
+  // model found no address space left under a limit (OpenBLAS then spun on its buffer).
+  static void* map_block(size_t size) {
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      release_memory_after_failure();  // what we keep idle may be what is missing
+      p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
+    TORCH_CHECK(p != MAP_FAILED, "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", size, " bytes.");
+    return p;
+  }
+
+  static void free_block(void* base) {
+    const size_t size = size_of(base);
+    if (size >= kMiB) ::munmap(base, size);
+    else c10::free_cpu(base);
+  }
+
   static void raw_delete(void* data) {
     if (data) instance->keep(base_of(data));
   }
@@ -86,7 +109,7 @@ class BlockCache final : public c10::Allocator {
         return;
       }
     }
-    c10::free_cpu(base);
+    free_block(base);
   }
 
   size_t max_idle_;
@@ -120,6 +143,13 @@ void install_block_cache() {
 
 void release_idle_blocks() {
   if (BlockCache::instance) BlockCache::instance->release_idle();
+}
+
+void release_memory_after_failure() {
+  release_idle_blocks();
+  // tune_process() keeps freed memory in malloc's heaps; after a failure, give it back, or the
+  // next model's allocations (OpenBLAS's buffers among them) find no address space and spin.
+  malloc_trim(0);
 }
 
 size_t idle_block_bytes() { return BlockCache::instance ? BlockCache::instance->idle_bytes() : 0; }
