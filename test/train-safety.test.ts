@@ -58,6 +58,10 @@ test('resume refuses a run that differs from the saved one (seed, batch size)', 
   expect(seed.message).toMatch(/seed 1.*seed 2|seed 1, this one asks for 2/);
   const batch = await rejection(train({ ...oneStep, outDir, batchSize: 4, epochs: 2, seed: 1, resume: true }).result);
   expect(batch.message).toMatch(/batchSize 2/);
+  const clip = await rejection(
+    train({ ...oneStep, outDir, batchSize: 2, epochs: 2, seed: 1, maxClipSeconds: 4, resume: true }).result,
+  );
+  expect(clip.message).toMatch(/maxClipSeconds 0, this one asks for 4/);
   const ok = await train({ ...oneStep, outDir, batchSize: 2, epochs: 2, seed: 1, resume: true });
   expect(ok.steps).toBe(4);
 });

@@ -43,3 +43,30 @@ test('a model loads and predicts in worker threads, one after another, beside th
   }
   main.dispose();
 });
+
+test('terminating a worker with model calls queued and running leaves the process and other models working', async () => {
+  const code = `
+    const { parentPort, workerData } = require('worker_threads');
+    require(workerData.tsRegister);
+    const { loadModel } = require(workerData.lib);
+    (async () => {
+      const model = await loadModel(workerData.modelDir);
+      const samples = new Float32Array(16000 * 20).map((_, i) => Math.sin(i / 10));
+      for (let i = 0; i < 6; i++) void model.predict([samples]).catch(() => {});
+      parentPort.postMessage('busy');
+    })();
+  `;
+  const main = await loadModel(modelDir);
+  for (let round = 0; round < 3; round++) {
+    const w = new Worker(code, { eval: true, workerData: { lib, tsRegister, modelDir } });
+    await new Promise<void>((resolve, reject) => {
+      w.once('message', () => resolve());
+      w.once('error', reject);
+    });
+    await w.terminate(); // its calls are queued on (or running on) the shared compute thread
+  }
+  const samples = new Float32Array(16000).map((_, i) => Math.sin(i / 10));
+  const [p] = await main.predict([{ samples, sampleRate: 16000 }]);
+  for (const v of Object.values(p)) expect(Number.isFinite(v)).toBe(true);
+  main.dispose();
+});

@@ -13,9 +13,19 @@ namespace ser_napi {
 PromiseWorker::PromiseWorker(Napi::Env env) : env_(env), deferred_(Napi::Promise::Deferred::New(env)) {}
 
 void PromiseWorker::Queue() {
-  // No JS function: the callback settles the Promise. It keeps the loop alive until released,
-  // as a pending AsyncWorker did.
-  done_ = Napi::ThreadSafeFunction::New(env_, Napi::Function(), "ser-torch-compute", 0, 1);
+  link_ = std::make_shared<CallLink>();
+  // The finalizer runs when Node deletes the function (released, or its environment torn down).
+  auto* finalizer_link = new std::shared_ptr<CallLink>(link_);
+  done_ = Done::New(
+      env_, "ser-torch-compute", 0, 1, link_.get(),
+      [](Napi::Env, std::shared_ptr<CallLink>* link, CallLink*) {
+        {
+          std::lock_guard<std::mutex> lock((*link)->mutex);
+          (*link)->closed = true;
+        }
+        delete link;
+      },
+      finalizer_link);
   post_to_compute_thread([this] { Run(); });
 }
 
@@ -36,16 +46,33 @@ void PromiseWorker::Run() {
     failed_ = true;
     message_ = "unknown native error";
   }
-  // `this` may be gone as soon as the call is queued: work on a copy of the handle.
-  Napi::ThreadSafeFunction done = done_;
-  const napi_status status = done.BlockingCall([this](Napi::Env env, Napi::Function) { Settle(env); });
-  if (status != napi_ok) delete this;  // the environment is gone: nobody waits for the Promise
+  // `this` may be gone as soon as the call is queued: local copies only from here on. Holding the
+  // link's lock keeps Node from deleting the function between the check and Release(); neither
+  // call waits for the JS thread (the queue is unbounded).
+  std::shared_ptr<CallLink> link = link_;
+  Done done = done_;
+  std::lock_guard<std::mutex> lock(link->mutex);
+  if (link->closed) {
+    delete this;  // the environment is gone: nobody waits for the Promise
+    return;
+  }
+  if (done.BlockingCall(this) != napi_ok) {
+    delete this;  // closing: the function must not be touched again, not even released
+    return;
+  }
   done.Release();
+}
+
+void PromiseWorker::Deliver(Napi::Env env, Napi::Function, CallLink*, PromiseWorker* worker) {
+  if (env == nullptr) {
+    delete worker;  // the environment is torn down with the call still queued
+    return;
+  }
+  worker->Settle(env);
 }
 
 void PromiseWorker::Settle(Napi::Env env) {
   std::unique_ptr<PromiseWorker> self(this);
-  if (env == nullptr) return;
   Napi::HandleScope scope(env);
   if (failed_) {
     deferred_.Reject(make_error(env, code_, message_).Value());

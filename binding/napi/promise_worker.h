@@ -4,6 +4,8 @@
 // thread-safe function, so no libuv pool thread waits on the work: four pending predicts used to
 // hold the whole default pool and stall the host's file system, DNS and zlib calls.
 #pragma once
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -11,12 +13,21 @@
 
 namespace ser_napi {
 
+// What the compute thread and the environment share about one call's thread-safe function. Node
+// deletes the function when its environment is torn down (a worker thread exits), even while the
+// compute thread still holds it; from then on the compute thread must not touch it.
+struct CallLink {
+  std::mutex mutex;
+  bool closed = false;
+};
+
 class PromiseWorker {
  public:
   explicit PromiseWorker(Napi::Env env);
   virtual ~PromiseWorker() = default;
   Napi::Promise promise() { return deferred_.Promise(); }
-  // Hands the job to the compute thread; the worker deletes itself once the Promise is settled.
+  // Hands the job to the compute thread; the worker is deleted once the Promise is settled, or
+  // once its environment is gone.
   void Queue();
 
  protected:
@@ -24,11 +35,16 @@ class PromiseWorker {
   virtual Napi::Value Result(Napi::Env env) = 0;  // JS thread, after Work succeeded
 
  private:
+  // JS thread; env is null when the environment is torn down with the call still queued.
+  static void Deliver(Napi::Env env, Napi::Function, CallLink*, PromiseWorker* worker);
+  using Done = Napi::TypedThreadSafeFunction<CallLink, PromiseWorker, &PromiseWorker::Deliver>;
+
   void Run();                  // compute thread: Work(), then hand the outcome to the JS thread
   void Settle(Napi::Env env);  // JS thread
   Napi::Env env_;
   Napi::Promise::Deferred deferred_;
-  Napi::ThreadSafeFunction done_;
+  std::shared_ptr<CallLink> link_;
+  Done done_;
   bool failed_ = false;
   std::string code_ = "ERR_LIBTORCH", message_;
 };

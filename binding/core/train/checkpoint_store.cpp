@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -19,8 +20,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Process id plus a tag drawn once per process: ids repeat (PID 1 in every container), and a
+// leftover of an earlier process must never be taken for this one's temporary.
 std::string tmp_name(const std::string& out_dir, const std::string& name, const char* what) {
-  return (fs::path(out_dir) / ("." + name + "." + what + "-" + std::to_string(::getpid()))).string();
+  static const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}() & 0xffffff);
+  return (fs::path(out_dir) / ("." + name + "." + what + "-" + tag)).string();
 }
 
 }  // namespace
@@ -45,6 +49,7 @@ void write_checkpoint(const std::string& out_dir, const std::string& name, model
     j["dimensions"] = state.dimensions;
     j["seed"] = state.seed;
     if (state.batch_size > 0) j["batch_size"] = state.batch_size;
+    if (state.max_clip_seconds >= 0) j["max_clip_seconds"] = state.max_clip_seconds;
     write_text_file_atomic((tmp / "trainer_state.json").string(), j.dump(2));
     if (optimizer) {
       torch::serialize::OutputArchive archive;
@@ -121,6 +126,7 @@ LoopState read_loop_state(const std::string& dir) {
     s.dimensions = j.at("dimensions").get<std::vector<std::string>>();
     s.seed = j.at("seed").get<uint64_t>();
     if (j.contains("batch_size")) s.batch_size = j.at("batch_size").get<int>();
+    if (j.contains("max_clip_seconds")) s.max_clip_seconds = j.at("max_clip_seconds").get<double>();
     return s;
   } catch (const nlohmann::json::exception& e) {
     fail_at(ErrorCode::Checkpoint, path, e.what());

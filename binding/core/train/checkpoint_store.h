@@ -20,7 +20,8 @@ struct LoopState {
   std::vector<double> best_ccc;
   std::vector<std::string> dimensions;
   uint64_t seed = 0;
-  int batch_size = 0;  // 0: not recorded (checkpoints written before it was)
+  int batch_size = 0;            // 0: not recorded (checkpoints written before it was)
+  double max_clip_seconds = -1;  // -1: not recorded; with the seed and batch size, fixes the batch plan
 };
 
 // Writes <out>/<name> atomically: model files, trainer_state.json, and (when given) optimizer.pt

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
@@ -122,13 +123,17 @@ bool run_epoch(TrainingSession& s, const EmitEvent& emit, const std::atomic<bool
 
 TrainResult run_training(const TrainOptions& o, const EmitEvent& emit, const std::atomic<bool>& abort) {
   return with_torch_errors([&] {
-    // Everything that can be refused is refused before outDir is touched.
+    // One run per outDir at a time. A resume locks before it reads the checkpoint (another run may
+    // be swapping it); a new run is refused, if at all, before outDir is created.
+    std::optional<OutDirLock> lock;
+    std::error_code ec;
+    if (o.resume && fs::is_directory(o.out_dir, ec)) lock.emplace(o.out_dir);
     auto session = prepare_session(o);
     TrainingSession& s = *session;
     runtime::tune_process();
     if (o.threads > 0) at::set_num_threads(o.threads);
     else runtime::apply_threads();
-    OutDirLock lock(o.out_dir);  // creates outDir; one run per outDir at a time
+    if (!lock) lock.emplace(o.out_dir);  // creates outDir
     remove_stale_temporaries(o.out_dir);
     NoMkldnn no_mkldnn(!s.folder.config.is_cnn14() && !o.freeze_feature_encoder);
     AnomalyModeFromEnvironment anomaly_mode;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <ATen/ATen.h>
 #include <torch/optim/adam.h>
@@ -74,6 +75,12 @@ ModelFolder open_model(const TrainOptions& o, const std::string& resume_dir,
   return f;
 }
 
+std::string compact(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -93,6 +100,9 @@ void check_resume(const TrainingSession& s, const LoopState& saved) {
   if (saved.dimensions != s.train_set.dimensions)
     bad("the saved run trained " + joined(saved.dimensions) + ", the manifest labels " +
         joined(s.train_set.dimensions));
+  if (saved.max_clip_seconds >= 0 && saved.max_clip_seconds != o.max_clip_seconds)
+    bad("the saved run used maxClipSeconds " + compact(saved.max_clip_seconds) + ", this one asks for " +
+        compact(o.max_clip_seconds));
   if (saved.batch_size > 0 && saved.batch_size != o.batch_size)
     bad("the saved run used batchSize " + std::to_string(saved.batch_size) + ", this one asks for " +
         std::to_string(o.batch_size));
@@ -156,10 +166,12 @@ std::unique_ptr<TrainingSession> prepare_session(const TrainOptions& o) {
 
   s->state.seed = o.seed;
   s->state.batch_size = o.batch_size;
+  s->state.max_clip_seconds = o.max_clip_seconds;
   s->state.dimensions = s->train_set.dimensions;
   if (!s->resume_dir.empty()) {
     s->state = saved;
     s->state.batch_size = o.batch_size;
+    s->state.max_clip_seconds = o.max_clip_seconds;
     read_optimizer_state(s->resume_dir, *s->optimizer, s->device);
   }
   s->cache = std::make_unique<AudioCache>(s->folder.pre.sampling_rate, static_cast<size_t>(o.cache_mb * 1024 * 1024));
