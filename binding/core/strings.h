@@ -1,5 +1,7 @@
-// Prefix and suffix tests for names (state-dict keys, file names).
+// Small string helpers: prefix and suffix tests for names (state-dict keys, file names), and
+// numbers as messages show them.
 #pragma once
+#include <cstdio>
 #include <string>
 
 namespace ser {
@@ -9,6 +11,13 @@ inline bool starts_with(const std::string& s, const std::string& prefix) {
 }
 inline bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// 1, 0.5, -3 rather than std::to_string's 1.000000.
+inline std::string compact_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 }  // namespace ser

@@ -14,6 +14,7 @@
 #include "config/dimensions.h"
 #include "config/untrusted_json.h"
 #include "error.h"
+#include "strings.h"
 
 namespace ser::train {
 namespace {
@@ -59,13 +60,6 @@ double parse_number(const std::string& text, const std::string& where, const std
   fail_at(ErrorCode::Input, where, column + " \"" + text + "\" is not a finite number");
 }
 
-// 1, 0.5, -3 rather than std::to_string's 1.000000.
-std::string compact(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 // The fields of one row as strings, by column name.
 using Row = std::map<std::string, std::string>;
 
@@ -108,7 +102,8 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
     double v = parse_number(it->second, where, d);
     if (v < range.min || v > range.max)
       fail_at(ErrorCode::Input, where,
-              d + " " + it->second + " lies outside labelRange [" + compact(range.min) + ", " + compact(range.max) +
+              d + " " + it->second + " lies outside labelRange [" + compact_number(range.min) + ", " +
+                  compact_number(range.max) +
                   "]; set labelRange (CLI: --label-range) to the scale the labels use, e.g. [1, 5]");
     ex.labels.push_back((v - range.min) / (range.max - range.min));
   }

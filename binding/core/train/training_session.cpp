@@ -12,6 +12,7 @@
 #include "error.h"
 #include "runtime/device.h"
 #include "runtime/threads.h"
+#include "strings.h"
 #include "train/batch_plan.h"
 
 namespace ser::train {
@@ -75,12 +76,6 @@ ModelFolder open_model(const TrainOptions& o, const std::string& resume_dir,
   return f;
 }
 
-std::string compact(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -101,8 +96,8 @@ void check_resume(const TrainingSession& s, const LoopState& saved) {
     bad("the saved run trained " + joined(saved.dimensions) + ", the manifest labels " +
         joined(s.train_set.dimensions));
   if (saved.max_clip_seconds >= 0 && saved.max_clip_seconds != o.max_clip_seconds)
-    bad("the saved run used maxClipSeconds " + compact(saved.max_clip_seconds) + ", this one asks for " +
-        compact(o.max_clip_seconds));
+    bad("the saved run used maxClipSeconds " + compact_number(saved.max_clip_seconds) + ", this one asks for " +
+        compact_number(o.max_clip_seconds));
   if (saved.batch_size > 0 && saved.batch_size != o.batch_size)
     bad("the saved run used batchSize " + std::to_string(saved.batch_size) + ", this one asks for " +
         std::to_string(o.batch_size));
