@@ -31,3 +31,8 @@ export {
   AddonError,
 } from './errors';
 export type { SerErrorCode } from './errors';
+export { writeReport } from './report/write-report';
+export { readReport } from './report/read-report';
+export { writeComparison } from './report/compare';
+export { uniqueNames, COMPARISON_SCHEMA, COMPARISON_VERSION } from './report/comparison';
+export type { Comparison, ComparedModel, SuiteMean } from './report/comparison';

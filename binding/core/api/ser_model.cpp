@@ -36,11 +36,21 @@ struct SerModel::Impl {
   ModelDescription description;
   std::mutex mutex;  // one forward at a time: concurrent calls would only fight for the cores
 
-  std::vector<float> prepare(const AudioInput& in, size_t index) const {
-    if (!in.path.empty())
-      return preprocess::prepare_waveform(audio::load_mono(in.path, pre.sampling_rate), pre.sampling_rate, config, pre,
-                                          in.path);
-    return preprocess::prepare_waveform(in.samples, in.sample_rate, config, pre, "input " + std::to_string(index));
+  std::vector<float> prepare(const AudioInput& in, size_t index, const WaveformTransform& transform) const {
+    const int rate = pre.sampling_rate;
+    if (!transform) {
+      if (!in.path.empty())
+        return preprocess::prepare_waveform(audio::load_mono(in.path, rate), rate, config, pre, in.path);
+      return preprocess::prepare_waveform(in.samples, in.sample_rate, config, pre, "input " + std::to_string(index));
+    }
+    // The transform sees checked audio at the model's rate; the model's own checks (length) and
+    // normalisation then apply to what it returns.
+    const bool file = !in.path.empty();
+    const std::string what = file ? in.path : "input " + std::to_string(index);
+    std::vector<float> wave =
+        file ? audio::load_mono(in.path, rate) : preprocess::checked_resampled(in.samples, in.sample_rate, rate, what);
+    wave = transform(std::move(wave), rate, file ? in.path : "#" + std::to_string(index));
+    return preprocess::prepare_waveform(std::move(wave), rate, config, pre, what);
   }
 };
 
@@ -93,7 +103,8 @@ std::shared_ptr<SerModel> SerModel::load(const std::string& dir, const ModelOpti
 
 const ModelDescription& SerModel::description() const { return impl_->description; }
 
-std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, OutputKind kind, int batch_size) {
+std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, OutputKind kind, int batch_size,
+                                      const WaveformTransform& transform) {
   return with_torch_errors([&] {
     Impl& m = *impl_;
     if (kind == OutputKind::Predictions && !m.model->has_head())
@@ -110,7 +121,7 @@ std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, Out
 
     // Decode and check everything first, so a bad input fails before any compute.
     std::vector<std::vector<float>> waves(inputs.size());
-    for (size_t i = 0; i < inputs.size(); ++i) waves[i] = m.prepare(inputs[i], i);
+    for (size_t i = 0; i < inputs.size(); ++i) waves[i] = m.prepare(inputs[i], i, transform);
     // Sorting by length keeps the padding in each batch small.
     std::vector<size_t> order(inputs.size());
     std::iota(order.begin(), order.end(), 0);

@@ -2,6 +2,7 @@
 // files that include it compile in seconds.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,13 @@ struct AudioInput {
 };
 
 enum class OutputKind { Predictions, Embeddings, HiddenStates };
+
+// Changes one input's audio before the model sees it (robustness perturbations): gets the decoded
+// mono samples at the model's rate, before normalisation, and returns the samples to use. `key`
+// names the input whatever its position in the call: a file's path as given, "#<index>" for
+// samples (their index in the call).
+using WaveformTransform =
+    std::function<std::vector<float>(std::vector<float> samples, int sample_rate, const std::string& key)>;
 
 struct ItemResult {
   int64_t frames = 0;         // frames of the hidden states (HiddenStates)
@@ -56,8 +64,10 @@ class SerModel {
 
   const ModelDescription& description() const;
   // Decodes, prepares and runs `inputs` in batches of `batch_size` (sorted by length to keep
-  // padding small); results come back in input order.
-  std::vector<ItemResult> run(const std::vector<AudioInput>& inputs, OutputKind kind, int batch_size);
+  // padding small); results come back in input order. `transform`, when set, changes each input's
+  // audio first (see WaveformTransform).
+  std::vector<ItemResult> run(const std::vector<AudioInput>& inputs, OutputKind kind, int batch_size,
+                              const WaveformTransform& transform = nullptr);
   // Writes the model in Hugging Face layout (config.json, preprocessor_config.json, model.safetensors).
   void save(const std::string& dir) const;
 
