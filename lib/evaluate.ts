@@ -1,14 +1,20 @@
-// evaluate(): a model's CCC per dimension on a manifest, with the paper's fairness views
-// (per gender and the female-minus-male gap, per speaker with enough samples).
+// evaluate(): the paper's evaluation of a model. With named test sets (evaluate(model, { sets, ... }))
+// the whole of it, as a Report (lib/evaluation/run.ts); with one manifest path, the quick view:
+// CCC per dimension, per gender with the female-minus-male gap, and per speaker.
 import { ccc } from './ccc';
-import { InputError, native } from './errors';
+import { AudioError, InputError } from './errors';
+import type { EvaluationOptions } from './evaluation/options';
+import { predictFiles } from './evaluation/predict-rows';
+import { evaluateModel } from './evaluation/run';
 import { type LabelRange, resolveLabelRange } from './label-range';
+import { readManifest } from './manifest';
 import { type Dimension, loadModel, loadOptions, type LoadOptions, type Prediction, SerModel } from './model';
-import { nativeAddon } from './native';
-import type { Manifest, ManifestRow } from './types';
-import { checkBoolean, checkInteger, checkString, optionsObject } from './validate';
+import type { Report } from './report/schema';
+import type { ManifestRow } from './types';
+import { checkBoolean, checkInteger, checkString, describeValue, optionsObject } from './validate';
 
 export type { Manifest, ManifestRow } from './types';
+export { readManifest, type ReadManifestOptions } from './manifest';
 
 export interface EvaluateOptions extends LoadOptions {
   labelRange?: LabelRange;
@@ -16,11 +22,6 @@ export interface EvaluateOptions extends LoadOptions {
   batchSize?: number;
   /** Speakers with at least this many samples get their own CCC (the paper: more than 200). */
   minSpeakerSamples?: number;
-  /** As train()'s: audio paths must stay inside the manifest's folder. */
-  confineAudioPaths?: boolean;
-}
-
-export interface ReadManifestOptions {
   /** As train()'s: audio paths must stay inside the manifest's folder. */
   confineAudioPaths?: boolean;
 }
@@ -38,16 +39,6 @@ export interface EvaluationReport {
   bySpeaker: Record<string, Scores>;
   /** Keyed by the model's labels. */
   predictions: Prediction<string>[];
-}
-
-/** Reads a CSV or JSONL manifest (every row and file is checked); labels are mapped to [0, 1]. */
-export async function readManifest(path: string, labelRange?: LabelRange, options?: ReadManifestOptions | null): Promise<Manifest> {
-  checkString('readManifest', 'path', path, { required: true });
-  const range = resolveLabelRange(labelRange, 'readManifest');
-  const opts = optionsObject('readManifest', options);
-  checkBoolean('readManifest', 'confineAudioPaths', opts.confineAudioPaths);
-  const addon = await native(() => nativeAddon());
-  return native(() => addon.readManifest(path, range, opts.confineAudioPaths ?? false));
 }
 
 function scores(dims: Dimension[], rows: ManifestRow[], preds: Prediction<string>[], pick: (i: number) => boolean): Scores {
@@ -69,37 +60,30 @@ function scores(dims: Dimension[], rows: ManifestRow[], preds: Prediction<string
 }
 
 /**
- * Audio decoded at once while evaluating: one predict call per chunk, so memory follows the chunk,
- * not the manifest (one call for the whole manifest held 2.7 GB of audio at 5k clips and ran out
- * of memory at 1e6 rows). Rows are sorted by length first, so each chunk batches with little padding.
+ * The paper's evaluation of a model (a folder or a loaded model): CCC on each named test set, and
+ * when asked robustness, fairness and efficiency, as a versioned Report (save it with writeReport()).
  */
-const CHUNK_AUDIO_SECONDS = 1800;
-const CHUNK_MAX_FILES = 2048;
-
-async function predictInChunks(m: SerModel<string>, rows: ManifestRow[], batchSize?: number): Promise<Prediction<string>[]> {
-  const order = rows.map((_, i) => i).sort((a, b) => rows[a].seconds - rows[b].seconds);
-  const out: Prediction<string>[] = new Array<Prediction<string>>(rows.length);
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    let seconds = 0;
-    while (end < order.length && end - start < CHUNK_MAX_FILES && (end === start || seconds + rows[order[end]].seconds <= CHUNK_AUDIO_SECONDS)) {
-      seconds += rows[order[end]].seconds;
-      end++;
-    }
-    const chunk = order.slice(start, end);
-    const predicted = await m.predict(chunk.map((i) => rows[i].path), { batchSize });
-    chunk.forEach((row, k) => (out[row] = predicted[k]));
-    start = end;
+export async function evaluate(model: SerModel<string> | string, options: EvaluationOptions): Promise<Report>;
+/** Predicts every row of one manifest and scores it against the labels (mapped to [0, 1]). */
+export async function evaluate(model: SerModel<string> | string, data: string, options?: EvaluateOptions | null): Promise<EvaluationReport>;
+export async function evaluate(
+  model: SerModel<string> | string,
+  data: string | EvaluationOptions,
+  options?: EvaluateOptions | null,
+): Promise<EvaluationReport | Report> {
+  if (!(model instanceof SerModel) && (typeof model !== 'string' || model === '')) {
+    throw new InputError('evaluate(model, ...): model must be a SerModel or a model folder path');
   }
-  return out;
+  if (typeof data === 'string') return evaluateManifest(model, data, options);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new InputError(`evaluate(model, options): the second argument must be a manifest path or { sets, ... }, got ${describeValue(data)}`);
+  }
+  if (options !== undefined) throw new InputError('evaluate(model, options): a third argument is only taken with a manifest path as the second');
+  return evaluateModel(model, data);
 }
 
-/** Predicts every row of a manifest and scores it against the labels (mapped to [0, 1]). */
-export async function evaluate(model: SerModel<string> | string, data: string, options?: EvaluateOptions | null): Promise<EvaluationReport> {
+async function evaluateManifest(model: SerModel<string> | string, data: string, options?: EvaluateOptions | null): Promise<EvaluationReport> {
   const call = 'evaluate';
-  if (!(model instanceof SerModel) && (typeof model !== 'string' || model === '')) {
-    throw new InputError('evaluate(model, data): model must be a SerModel or a model folder path');
-  }
   checkString(call, 'data', data, { required: true });
   const opts = optionsObject(call, options);
   loadOptions(call, opts); // checked before the manifest is read, not only when a path is loaded
@@ -113,7 +97,10 @@ export async function evaluate(model: SerModel<string> | string, data: string, o
   try {
     const missing = dimensions.filter((d) => !m.labels.includes(d));
     if (missing.length) throw new InputError(`the model has no output for ${missing.join(', ')}`);
-    const predictions = await predictInChunks(m, rows, opts.batchSize);
+    const predicted = await predictFiles(m, rows, { batchSize: opts.batchSize });
+    // This view scores every row or fails: the first unreadable file is the error.
+    if (predicted.failures.length) throw new AudioError(predicted.failures[0].reason);
+    const predictions = predicted.predictions as Prediction<string>[];
     const all = scores(dimensions, rows, predictions, () => true);
     const byGender: Record<string, Scores> = {};
     for (const g of new Set(rows.map((r) => r.gender).filter(Boolean))) {

@@ -49,12 +49,23 @@ export interface ManifestRow {
   split: string;
   /** Duration of the audio file. */
   seconds: number;
+  /** The row's line in the manifest (its first line when a quoted field spans several). */
+  line: number;
+}
+
+/** A row whose audio could not be read, left out when skipUnreadableAudio is set. */
+export interface SkippedRow {
+  file: string;
+  line: number;
+  reason: string;
 }
 
 export interface Manifest {
   /** The label columns the manifest has, in the order arousal, dominance, valence. */
   dimensions: Dimension[];
   rows: ManifestRow[];
+  /** Rows left out for unreadable audio (only with skipUnreadableAudio; otherwise such a row fails the read). */
+  skipped: SkippedRow[];
 }
 
 /** Dev-set scores after an epoch or an evalEvery step; best: the best so far (saved to outDir/best). */

@@ -6,6 +6,7 @@
 #include "demo/synthetic_corpus.h"
 #include "errors.h"
 #include "label_range.h"
+#include "option_reader.h"
 #include "promise_worker.h"
 #include "train/manifest.h"
 
@@ -14,11 +15,9 @@ namespace {
 
 class ManifestWorker : public PromiseWorker {
  public:
-  ManifestWorker(Napi::Env env, std::string path, ser::train::LabelRange range, bool confine)
-      : PromiseWorker(env), path_(std::move(path)), range_(range), confine_(confine) {}
-  void Work() override {
-    manifest_ = ser::train::read_manifest(path_, range_, ser::train::ManifestRules{/*require_labels=*/false, confine_});
-  }
+  ManifestWorker(Napi::Env env, std::string path, ser::train::LabelRange range, ser::train::ManifestRules rules)
+      : PromiseWorker(env), path_(std::move(path)), range_(range), rules_(std::move(rules)) {}
+  void Work() override { manifest_ = ser::train::read_manifest(path_, range_, rules_); }
   Napi::Value Result(Napi::Env env) override {
     auto rows = Napi::Array::New(env, manifest_.examples.size());
     for (size_t i = 0; i < manifest_.examples.size(); ++i) {
@@ -33,20 +32,30 @@ class ManifestWorker : public PromiseWorker {
       row.Set("gender", e.gender);
       row.Set("split", e.split);
       row.Set("seconds", e.seconds);
+      row.Set("line", e.line);
       rows.Set(i, row);
+    }
+    auto skipped = Napi::Array::New(env, manifest_.skipped.size());
+    for (size_t i = 0; i < manifest_.skipped.size(); ++i) {
+      auto s = Napi::Object::New(env);
+      s.Set("file", manifest_.skipped[i].path);
+      s.Set("line", manifest_.skipped[i].line);
+      s.Set("reason", manifest_.skipped[i].reason);
+      skipped.Set(i, s);
     }
     auto dims = Napi::Array::New(env, manifest_.dimensions.size());
     for (size_t d = 0; d < manifest_.dimensions.size(); ++d) dims.Set(d, manifest_.dimensions[d]);
     auto o = Napi::Object::New(env);
     o.Set("dimensions", dims);
     o.Set("rows", rows);
+    o.Set("skipped", skipped);
     return o;
   }
 
  private:
   std::string path_;
   ser::train::LabelRange range_;
-  bool confine_;
+  ser::train::ManifestRules rules_;
   ser::train::Manifest manifest_;
 };
 
@@ -99,8 +108,27 @@ Napi::Value ReadManifest(const Napi::CallbackInfo& info) {
   }
   if (!info[2].IsUndefined() && !info[2].IsBoolean())
     throw make_error(env, "ERR_INPUT", "readManifest(path, range, confine): confine must be a boolean");
-  const bool confine = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
-  return queue<ManifestWorker>(env, info[0].As<Napi::String>().Utf8Value(), range, confine);
+  ser::train::ManifestRules rules;
+  rules.require_labels = false;
+  rules.confine_to_folder = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  // Evaluation's extras: { columns: { column: dimension }, skipUnreadableAudio: boolean }.
+  if (!info[3].IsUndefined()) {
+    OptionReader extras(info[3], "readManifest");
+    rules.skip_unreadable_audio = extras.flag("skipUnreadableAudio", false);
+    auto columns = extras.raw("columns");
+    if (!columns.IsUndefined()) {
+      if (!columns.IsObject()) throw make_error(env, "ERR_INPUT", "readManifest: columns must be an object");
+      auto obj = columns.As<Napi::Object>();
+      auto names = obj.GetPropertyNames();
+      for (uint32_t i = 0; i < names.Length(); ++i) {
+        auto value = obj.Get(names.Get(i));
+        if (!value.IsString())
+          throw make_error(env, "ERR_INPUT", "readManifest: columns values must be dimension names");
+        rules.columns[names.Get(i).ToString().Utf8Value()] = value.As<Napi::String>().Utf8Value();
+      }
+    }
+  }
+  return queue<ManifestWorker>(env, info[0].As<Napi::String>().Utf8Value(), range, std::move(rules));
 }
 
 Napi::Value SynthesizeCorpus(const Napi::CallbackInfo& info) {

@@ -1,24 +1,17 @@
 #!/usr/bin/env node
 // The `ser-torch` command line: predict, embed, train, evaluate, demo, info.
-import * as fs from 'fs';
-import * as path from 'path';
 
 import { Command } from 'commander';
 
 import { runDemo } from '../demo';
-import { evaluate } from '../evaluate';
 import { type LabelRange, parseLabelRange } from '../label-range';
 import { loadModel, type Device, type Precision } from '../model';
-import { packageRoot } from '../native';
+import { packageVersion } from '../package-version';
 import { info } from '../runtime';
 import { train, type TrainOptions } from '../train';
 import { errorLine } from './error-line';
+import { registerEvaluateCommand } from './evaluate-command';
 import { progressPrinter } from './progress';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
-  return String(pkg.version);
-}
 
 // What commander hands each action (its option names, camel-cased; values as parsed below).
 interface TrainCliOptions {
@@ -42,13 +35,6 @@ interface TrainCliOptions {
   resume?: boolean;
   json?: boolean;
   confineAudioPaths?: boolean;
-}
-
-interface EvaluateCliOptions {
-  labelRange?: LabelRange;
-  confineAudioPaths?: boolean;
-  device: Device;
-  precision: Precision;
 }
 
 interface DemoCliOptions {
@@ -141,21 +127,7 @@ program
     else console.error(`best: ${result.bestDir} (dev CCC ${JSON.stringify(result.bestDevCcc)})${result.aborted ? ' [aborted]' : ''}`);
   });
 
-program
-  .command('evaluate')
-  .description('CCC per dimension of a model on a manifest, with per-gender scores')
-  .argument('<model>', 'model folder')
-  .argument('<manifest>', 'manifest with labels')
-  .option('--label-range <range>', 'min,max or a preset', parseLabelRange)
-  .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
-  .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
-  .option('--confine-audio-paths', "refuse manifest audio paths outside the manifest's folder")
-  .action(async (dir: string, manifest: string, o: EvaluateCliOptions) => {
-    const { predictions, ...report } = await evaluate(dir, manifest, {
-      labelRange: o.labelRange, device: o.device, precision: o.precision, confineAudioPaths: o.confineAudioPaths,
-    });
-    console.log(JSON.stringify({ ...report, predictions: predictions.length }, null, 2));
-  });
+registerEvaluateCommand(program);
 
 program
   .command('demo')

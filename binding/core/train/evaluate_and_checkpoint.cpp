@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "train/evaluator.h"
+#include "train/metrics_log.h"
 
 namespace ser::train {
 namespace {
@@ -68,6 +69,16 @@ void evaluate_dev(TrainingSession& s, bool end_of_epoch, const EmitEvent& emit) 
   s.last_eval_mean = ev.ccc_mean;
   e.dev_ccc = ev.ccc;
   e.dev_ccc_mean = ev.ccc_mean;
+  MetricsLine line;
+  line.step = s.state.step;
+  line.epoch = s.state.epoch;
+  line.train_loss = s.steps_since_eval > 0 ? s.loss_since_eval / static_cast<double>(s.steps_since_eval) : NAN;
+  line.dimensions = s.train_set.dimensions;
+  line.dev_ccc = ev.ccc;
+  line.dev_ccc_mean = ev.ccc_mean;
+  append_metrics(s.options.out_dir, line);
+  s.loss_since_eval = 0;
+  s.steps_since_eval = 0;
   e.best = std::isfinite(ev.ccc_mean) && ev.ccc_mean > s.state.best_mean;
   if (e.best) {
     s.state.best_mean = ev.ccc_mean;

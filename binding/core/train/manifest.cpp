@@ -118,6 +118,30 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
   return ex;
 }
 
+// A column hidden by a mapping keeps its place in the row but no longer names a dimension.
+std::string hidden(const std::string& name) { return std::string("\x01") + name; }
+
+// Applies ManifestRules::columns to column names (a CSV header or a JSON line's keys).
+void map_columns(std::vector<std::string>& names, const std::map<std::string, std::string>& columns,
+                 const std::string& where, bool each_required) {
+  for (const auto& [from, to] : columns) {
+    if (std::find(kDefaultDimensions.begin(), kDefaultDimensions.end(), to) == kDefaultDimensions.end())
+      fail_at(ErrorCode::Input, where,
+              "columns maps '" + from + "' to '" + to + "', which is not arousal, dominance or valence");
+    if (std::find(names.begin(), names.end(), from) == names.end()) {
+      if (each_required)
+        fail_at(ErrorCode::Input, where, "column '" + from + "' (named in columns) is not in the header");
+      continue;
+    }
+    for (auto& n : names)
+      if (n == to) n = hidden(to);
+  }
+  for (auto& n : names) {
+    auto it = columns.find(n);
+    if (it != columns.end()) n = it->second;
+  }
+}
+
 std::vector<std::string> dims_in(const std::vector<std::string>& columns) {
   std::vector<std::string> dims;
   for (const auto& d : kDefaultDimensions)
@@ -128,7 +152,9 @@ std::vector<std::string> dims_in(const std::vector<std::string>& columns) {
 }  // namespace
 
 Manifest read_manifest(const std::string& path, const LabelRange& range, bool require_labels) {
-  return read_manifest(path, range, ManifestRules{require_labels, false});
+  ManifestRules rules;
+  rules.require_labels = require_labels;
+  return read_manifest(path, range, rules);
 }
 
 Manifest read_manifest(const std::string& path, const LabelRange& range, const ManifestRules& rules) {
@@ -183,11 +209,13 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, const M
       nlohmann::json j = parse_untrusted_json(line, [&](const std::string& m) { fail_at(ErrorCode::Input, where, m); },
                                               {/*refuse_duplicate_keys=*/true});
       if (!j.is_object()) fail_at(ErrorCode::Input, where, "expected a JSON object");
-      for (auto it = j.begin(); it != j.end(); ++it)
-        row[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
-      if (m.examples.empty()) {
-        std::vector<std::string> keys;
-        for (auto& [k, v] : row) keys.push_back(k);
+      std::vector<std::string> keys;
+      for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
+      map_columns(keys, rules.columns, where, /*each_required=*/false);
+      size_t k = 0;
+      for (auto it = j.begin(); it != j.end(); ++it, ++k)
+        row[keys[k]] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+      if (m.examples.empty() && m.skipped.empty()) {
         m.dimensions = dims_in(keys);
         if (m.dimensions.empty() && require_labels)
           fail_at(ErrorCode::Input, where, "no arousal, dominance or valence field");
@@ -199,6 +227,7 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, const M
         for (size_t i = 0; i < header.size(); ++i)
           if (!header[i].empty() && std::find(header.begin(), header.begin() + i, header[i]) != header.begin() + i)
             fail_at(ErrorCode::Input, where, "column '" + header[i] + "' appears twice");
+        map_columns(header, rules.columns, where, /*each_required=*/true);
         m.dimensions = dims_in(header);
         if (m.dimensions.empty() && require_labels)
           fail_at(ErrorCode::Input, where, "header has no arousal, dominance or valence column");
@@ -209,9 +238,21 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, const M
                 "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(fields.size()));
       for (size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
     }
-    m.examples.push_back(make_example(row, m.dimensions, range, base, where, rules));
+    try {
+      m.examples.push_back(make_example(row, m.dimensions, range, base, where, rules));
+    } catch (const Error& e) {
+      if (!rules.skip_unreadable_audio || e.code() != ErrorCode::Audio) throw;
+      std::string file;
+      for (const auto& col : kPathColumns)
+        if (row.count(col) && !row.at(col).empty()) file = row.at(col);
+      m.skipped.push_back({file, n, e.what()});
+      continue;
+    }
     m.examples.back().line = n;
   }
+  if (m.examples.empty() && !m.skipped.empty())
+    throw Error(ErrorCode::Audio,
+                path + ": no row has a readable audio file (first: " + m.skipped.front().reason + ")");
   if (m.examples.empty()) throw Error(ErrorCode::Input, path + ": manifest has no rows");
   return m;
 }
@@ -220,7 +261,7 @@ Manifest filter_split(const Manifest& m, const std::vector<std::string>& splits)
   const bool has_split =
       std::any_of(m.examples.begin(), m.examples.end(), [](const Example& e) { return !e.split.empty(); });
   if (!has_split) return m;
-  Manifest out{m.source, m.dimensions, {}};
+  Manifest out{m.source, m.dimensions, {}, {}};
   for (const auto& e : m.examples)
     if (std::find(splits.begin(), splits.end(), e.split) != splits.end()) out.examples.push_back(e);
   if (out.examples.empty()) throw Error(ErrorCode::Input, m.source + ": no rows with split " + splits.front());

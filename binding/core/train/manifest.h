@@ -2,6 +2,7 @@
 // any of arousal / dominance / valence, optional speaker, gender, split. Everything is checked
 // (values, label range, files) before training starts; errors name the file and line.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,17 @@ struct Example {
   int line = 0;
 };
 
+struct SkippedRow {
+  std::string path;
+  int line = 0;
+  std::string reason;
+};
+
 struct Manifest {
   std::string source;
   std::vector<std::string> dimensions;  // subset of arousal, dominance, valence, in that order
   std::vector<Example> examples;
+  std::vector<SkippedRow> skipped;  // with ManifestRules::skip_unreadable_audio
 };
 
 struct ManifestRules {
@@ -31,6 +39,12 @@ struct ManifestRules {
   // missing. A server reading manifests from users confines them to the manifest's folder: a path
   // leaving it (after "..", symbolic links) is an InputError, before the file is looked at.
   bool confine_to_folder = false;
+  // Column -> dimension: MOSI's `sentiment` scored as valence. A mapped column replaces a column
+  // of the dimension's own name. Each column must be in the manifest; each target a dimension.
+  std::map<std::string, std::string> columns;
+  // Evaluation reports files it cannot read (missing, undecodable header) instead of failing on
+  // the first one: they go to Manifest::skipped with the reason.
+  bool skip_unreadable_audio = false;
 };
 
 // Throws ser::Error(ERR_INPUT) naming `path:line` for bad rows, and ERR_AUDIO for missing files.

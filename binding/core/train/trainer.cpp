@@ -109,6 +109,8 @@ bool run_epoch(TrainingSession& s, const EmitEvent& emit, const std::atomic<bool
     const StepOutcome step = train_step(s, batch);
     const double taken = std::chrono::duration<double>(Clock::now() - started).count();
     s.state.next_batch = batch.number + 1;
+    s.loss_since_eval += step.loss;
+    s.steps_since_eval += 1;
     emit_step(s, step, batch.waves.size(), taken, plan.padding_share, emit);
     // The epoch's last step is evaluated by the epoch's end (with the next epoch's resume point).
     const bool last_of_epoch = s.state.next_batch >= plan.batches.size();

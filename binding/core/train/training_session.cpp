@@ -114,7 +114,8 @@ std::unique_ptr<TrainingSession> prepare_session(const TrainOptions& o) {
   s->precision = precision::choose(legacy_bf16 ? "bf16" : o.precision, s->device, /*allow_int8=*/false, "precision");
 
   // Data first: a bad manifest fails before any model work.
-  const ManifestRules rules{/*require_labels=*/true, o.confine_audio_paths};
+  ManifestRules rules;
+  rules.confine_to_folder = o.confine_audio_paths;
   s->train_set = filter_split(read_manifest(o.train_manifest, o.label_range, rules), {"train"});
   s->dev_set = filter_split(read_manifest(o.dev_manifest, o.label_range, rules), {"dev", "validation", "valid"});
   if (s->train_set.examples.size() < 2) throw Error(ErrorCode::Input, o.train_manifest + ": needs at least 2 examples");

@@ -36,6 +36,8 @@ struct TrainingSession {
   int64_t last_eval_step = -1;  // a step is evaluated once, even at an epoch's end
   std::vector<double> last_eval_ccc;
   double last_eval_mean = 0;
+  double loss_since_eval = 0;  // summed step losses since the last dev evaluation (metrics.jsonl)
+  int64_t steps_since_eval = 0;
 };
 
 // Validates the options, reads both manifests, opens the model (or the checkpoint to resume),

@@ -1,0 +1,68 @@
+// The paper's fairness views of one set: per gender (CCC, the female − male gap, the bias of the
+// mean errors) and per speaker with enough rows (CCC with a seeded bootstrap interval, and the
+// spread across speakers).
+import type { FairnessReport, GroupScores, Scores, SpeakerScores } from '../report/schema';
+import type { Dimension } from '../types';
+import { cccScores, meanErrors, pairs, type ScoredRow } from './paired';
+import { bootstrapCcc, type BootstrapSettings, spread } from './stats';
+
+export interface FairnessSettings {
+  /** speakers with MORE than this many rows get their own scores (the paper: 200) */
+  minSpeakerSamples: number;
+  bootstrap: BootstrapSettings;
+}
+
+const GENDER_WORDS: Record<string, string> = { f: 'female', female: 'female', w: 'female', woman: 'female', m: 'male', male: 'male', man: 'male' };
+
+/** 'F', 'female', 'Woman' -> 'female'; other values stay as written (lower case). */
+export function normaliseGender(value: string): string {
+  const v = value.trim().toLowerCase();
+  return GENDER_WORDS[v] ?? v;
+}
+
+function difference(a: Scores, b: Scores, dims: readonly Dimension[]): Scores {
+  const out: Scores = {};
+  for (const d of dims) {
+    const x = a[d];
+    const y = b[d];
+    out[d] = typeof x === 'number' && typeof y === 'number' ? x - y : null;
+  }
+  return out;
+}
+
+export function fairness(rows: readonly ScoredRow[], dims: readonly Dimension[], settings: FairnessSettings): FairnessReport {
+  const byGender: Record<string, GroupScores> = {};
+  const genders = [...new Set(rows.map((r) => normaliseGender(r.row.gender)).filter(Boolean))].sort();
+  for (const g of genders) {
+    const pick = (r: ScoredRow) => normaliseGender(r.row.gender) === g;
+    byGender[g] = { n: rows.filter(pick).length, ccc: cccScores(rows, dims, pick), meanError: meanErrors(rows, dims, pick) };
+  }
+  const f = byGender.female;
+  const m = byGender.male;
+  const bySpeaker: Record<string, SpeakerScores> = {};
+  const counts = new Map<string, number>();
+  for (const r of rows) if (r.row.speaker) counts.set(r.row.speaker, (counts.get(r.row.speaker) ?? 0) + 1);
+  for (const speaker of [...counts.keys()].sort()) {
+    const n = counts.get(speaker) ?? 0;
+    if (n <= settings.minSpeakerSamples) continue;
+    const pick = (r: ScoredRow) => r.row.speaker === speaker;
+    const genderOf = rows.find(pick)?.row.gender ?? '';
+    const bootstrap: SpeakerScores['bootstrap'] = {};
+    for (const d of dims) {
+      const p = pairs(rows, d, pick);
+      bootstrap[d] = bootstrapCcc(p.pred, p.gold, settings.bootstrap, `${speaker}\u0000${d}`);
+    }
+    bySpeaker[speaker] = { n, gender: genderOf ? normaliseGender(genderOf) : null, ccc: cccScores(rows, dims, pick), bootstrap };
+  }
+  const speakerSpread: FairnessReport['speakerSpread'] = {};
+  for (const d of dims) speakerSpread[d] = spread(Object.values(bySpeaker).map((s) => s.ccc[d] ?? null));
+  return {
+    byGender,
+    genderGap: f && m ? difference(f.ccc, m.ccc, dims) : null,
+    bias: f && m ? difference(f.meanError, m.meanError, dims) : null,
+    minSpeakerSamples: settings.minSpeakerSamples,
+    bootstrap: { ...settings.bootstrap },
+    bySpeaker,
+    speakerSpread,
+  };
+}
