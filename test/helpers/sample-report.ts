@@ -149,6 +149,10 @@ function fairnessOf(rand: () => number, rows: Rows, dims: Dimension[], seed: num
   const speakerSpread: FairnessReport['speakerSpread'] = {};
   for (const d of dims) {
     const v = Object.values(bySpeaker).map((s) => s.ccc[d]).filter((x): x is number => typeof x === 'number');
+    if (v.length === 0) {
+      speakerSpread[d] = null;
+      continue;
+    }
     const m = mean(v);
     const spread: Spread = {
       speakers: v.length,
