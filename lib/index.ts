@@ -11,6 +11,26 @@ export { LABEL_RANGES } from './label-range';
 export type { LabelRange } from './label-range';
 export { evaluate, readManifest } from './evaluate';
 export type { EvaluateOptions, EvaluationReport, Manifest, ManifestRow, ReadManifestOptions, Scores } from './evaluate';
+export { perturb, robustnessConditions, loadNoiseFolder, builtinNoise, SUITES } from './perturb';
+export type {
+  PerturbSpec,
+  PerturbOptions,
+  Levels,
+  BuiltinNoiseName,
+  NoiseSpec,
+  SpeedUpSpec,
+  FadeSpec,
+  ToneSpec,
+  ZerosSpec,
+  CropSpec,
+  ClipSpec,
+  GainSpec,
+  FilterSpec,
+  RobustnessSuite,
+  Condition,
+  NoiseSource,
+  SkippedNoiseFile,
+} from './perturb';
 export { info, setThreads } from './runtime';
 export type { RuntimeInfo } from './runtime';
 export type { CpuInfo } from './native';

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import { type AudioInputs, toNativeInputs } from './audio-input';
 import { DisposedError, IoError, native } from './errors';
 import { type NativeDescription, type NativeLoadOptions, type NativeModelHandle, nativeAddon } from './native';
+import { checkSeed, type PerturbSpec, perturbSpecJson } from './perturb';
 import type { Dimension, LoadOptions, Precision } from './types';
 import { checkDevice, checkInteger, checkNumber, checkOneOf, checkString, checkThreads, optionsObject } from './validate';
 
@@ -17,6 +18,14 @@ export interface RunOptions {
   sampleRate?: number;
   /** Inputs per forward pass (sorted by length, padded, masked); default 8. */
   batchSize?: number;
+  /**
+   * Perturbs each input's audio (decoded, mono, at the model's rate, before normalisation) as
+   * perturb() would, keyed by the input's path as given or '#<index>' for samples: the result
+   * does not depend on the inputs' order or batching. See lib/perturb.ts for the specs.
+   */
+  perturb?: PerturbSpec;
+  /** Seed of the perturbation's random draws (default 0): an integer in [0, 2^53 - 1]. */
+  seed?: number;
 }
 
 /**
@@ -38,11 +47,13 @@ export interface HiddenStates {
 export type ModelInfo = Readonly<NativeDescription>;
 
 /** Checks predict / embed / hiddenStates options; null means none. */
-function runOptions(call: string, opts: RunOptions | null | undefined): RunOptions {
+function runOptions(call: string, opts: RunOptions | null | undefined): RunOptions & { perturbJson?: string } {
   const o = optionsObject(call, opts);
   checkNumber(call, 'sampleRate', o.sampleRate, { min: 0, exclusiveMin: true });
   checkInteger(call, 'batchSize', o.batchSize, 1, 65536);
-  return o;
+  checkSeed(call, o.seed);
+  const perturbJson = o.perturb === undefined ? undefined : perturbSpecJson(call, o.perturb);
+  return { ...o, perturbJson };
 }
 
 /** Checks loadModel's options and builds exactly what the addon reads. */
@@ -79,7 +90,7 @@ export class SerModel<L extends string = Dimension> implements AsyncDisposable {
     const handle = this.#live();
     const o = runOptions(kind === 'hidden' ? 'hiddenStates' : kind, opts);
     const inputs = toNativeInputs(input, o.sampleRate, this.info.sampleRate);
-    return native(() => handle.run(inputs, kind, o.batchSize ?? 8));
+    return native(() => handle.run(inputs, kind, o.batchSize ?? 8, o.perturbJson, o.seed));
   }
 
   /** Emotion dimensions for each input (a path, a Float32Array, or an array of either). */

@@ -73,7 +73,14 @@ export interface NativeResults {
 
 export interface NativeModelHandle {
   describe(): NativeDescription;
-  run(inputs: NativeInput[], kind: 'predict' | 'embed' | 'hidden', batchSize: number): Promise<NativeResults>;
+  /** perturbJson: a spec lib/perturb.ts checked (undefined: none); seed: an integer in [0, 2^53 - 1]. */
+  run(
+    inputs: NativeInput[],
+    kind: 'predict' | 'embed' | 'hidden',
+    batchSize: number,
+    perturbJson?: string,
+    seed?: number,
+  ): Promise<NativeResults>;
   save(dir: string): Promise<void>;
   dispose(): void;
 }
@@ -116,6 +123,14 @@ export interface NativeAddon {
   synthesizeCorpus(options: NativeCorpusOptions): Promise<{ train: string; dev: string; test: string }>;
   createModel(dir: string, configJson: string, preprocessorJson: string, withHead: boolean, seed: number): Promise<void>;
   logMel(inputs: NativeInput[], settingsJson: string): Promise<{ frames: number; nMels: number; data: Float32Array }[]>;
+  /** perturb_bindings.cpp: a perturbed copy of samples (key: what the random draws are keyed by, with the seed). */
+  perturb(samples: Float32Array, sampleRate: number, specJson: string, seed: number, key: string): Promise<Float32Array>;
+  /** Throws ERR_INPUT naming the field when the spec is not valid; opens no file. */
+  checkPerturbSpec(specJson: string): void;
+  /** Per file: '' when it can serve as a noise clip, else why not (undecodable, silent). */
+  noiseClipProblems(paths: string[]): Promise<string[]>;
+  /** A file decoded, mixed to mono and resampled to sampleRate (an integer). */
+  loadMono(path: string, sampleRate: number): Promise<Float32Array>;
 }
 
 let addon: NativeAddon | undefined;

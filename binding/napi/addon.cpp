@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "feature_bindings.h"
 #include "model_handle.h"
+#include "perturb_bindings.h"
 #include "runtime/threads.h"
 #include "train_job.h"
 #include "training_threads.h"
@@ -60,6 +61,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("synthesizeCorpus", Napi::Function::New(env, SynthesizeCorpus, "synthesizeCorpus"));
   exports.Set("createModel", Napi::Function::New(env, CreateModel, "createModel"));
   exports.Set("logMel", Napi::Function::New(env, LogMel, "logMel"));
+  register_perturb_bindings(env, exports);
   return exports;
 }
 

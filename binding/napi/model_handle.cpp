@@ -3,6 +3,7 @@
 #include "compute_thread.h"
 #include "convert.h"
 #include "errors.h"
+#include "perturb_bindings.h"
 #include "promise_worker.h"
 
 namespace ser_napi {
@@ -24,10 +25,23 @@ class LoadWorker : public PromiseWorker {
 class RunWorker : public PromiseWorker {
  public:
   RunWorker(Napi::Env env, std::shared_ptr<ser::SerModel> model, std::vector<ser::AudioInput> inputs,
-            ser::OutputKind kind, int batch)
-      : PromiseWorker(env), model_(std::move(model)), inputs_(std::move(inputs)), kind_(kind), batch_(batch) {}
+            ser::OutputKind kind, int batch, std::optional<ser::perturb::Perturbation> perturbation, uint64_t seed)
+      : PromiseWorker(env),
+        model_(std::move(model)),
+        inputs_(std::move(inputs)),
+        kind_(kind),
+        batch_(batch),
+        perturbation_(std::move(perturbation)),
+        seed_(seed) {}
   void Work() override {
-    results_ = model_->run(inputs_, kind_, batch_);
+    ser::WaveformTransform transform;
+    if (perturbation_) {
+      perturbation_->check_files();  // a bad noise clip fails before any input is decoded
+      transform = [this](std::vector<float> samples, int rate, const std::string& key) {
+        return perturbation_->apply(std::move(samples), rate, seed_, key);
+      };
+    }
+    results_ = model_->run(inputs_, kind_, batch_, transform);
     inputs_.clear();
   }
   Napi::Value Result(Napi::Env env) override { return from_results(env, results_); }
@@ -37,6 +51,8 @@ class RunWorker : public PromiseWorker {
   std::vector<ser::AudioInput> inputs_;
   ser::OutputKind kind_;
   int batch_;
+  std::optional<ser::perturb::Perturbation> perturbation_;  // applied to each input's audio first
+  uint64_t seed_;
   std::vector<ser::ItemResult> results_;
 };
 
@@ -101,7 +117,10 @@ Napi::Value ModelHandle::Run(const Napi::CallbackInfo& info) {
   else if (kind == "hidden") k = ser::OutputKind::HiddenStates;
   else throw make_error(env, "ERR_INPUT", "unknown output kind \"" + kind + "\"");
   const int batch = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 1;
-  return queue<RunWorker>(env, std::move(m), std::move(inputs), k, batch);
+  // (inputs, kind, batch, perturbJson?, seed?): the spec is checked here, before any work is queued.
+  auto perturbation = to_perturbation(info[3]);
+  const uint64_t seed = to_seed(info[4], kind.c_str());
+  return queue<RunWorker>(env, std::move(m), std::move(inputs), k, batch, std::move(perturbation), seed);
 }
 
 Napi::Value ModelHandle::Save(const Napi::CallbackInfo& info) {
