@@ -11,12 +11,13 @@ import { Command } from 'commander';
 import { registerReportCommand } from '../lib/cli/report-command';
 import { InputError, IoError } from '../lib/errors';
 import { evenSample, MAX_SCATTER_POINTS } from '../lib/report/charts/scatter';
-import { comparisonHtml, writeComparison } from '../lib/report/compare';
+import { writeComparison } from '../lib/report/compare';
 import { buildComparison, uniqueNames, type Comparison } from '../lib/report/comparison';
 import { readReport } from '../lib/report/read-report';
 import { prefixSvgIds } from '../lib/report/render-svg';
 import type { Report } from '../lib/report/schema';
-import { reportHtml, writeReport } from '../lib/report/write-report';
+import { comparisonHtml, reportHtml } from '../lib/report/render-page';
+import { writeReport } from '../lib/report/write-report';
 import * as api from '../lib/index';
 import { mismatch, shownNumbers } from './helpers/report-keys';
 import { sampleReport } from './helpers/sample-report';
@@ -219,7 +220,7 @@ describe('readReport', () => {
     await expect(readReport(write(r))).resolves.toEqual(r);
   });
 
-  test.each([
+  test.each<[string, unknown, string]>([
     ['another schema', { ...sampleReport({ scatterPoints: 2 }), schema: 'x/y' }, `not a ser-torch report ('schema' is "x/y", expected "ser-torch/report")`],
     ['another version', { ...sampleReport({ scatterPoints: 2 }), version: 2 }, 'report version 2 is not one this ser-torch reads (version 1)'],
     ['an array', [1, 2], "'the report' must be an object, got an array"],

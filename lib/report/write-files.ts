@@ -5,6 +5,11 @@ import * as path from 'path';
 
 import { InputError, IoError } from '../errors';
 
+/** JSON text of a value: NaN and infinities become null (the schema's "cannot be computed"). */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
 export function checkOutDir(call: string, outDir: unknown): string {
   if (typeof outDir !== 'string' || outDir === '') throw new InputError(`${call}: 'outDir' must be a non-empty string, got ${typeof outDir}`);
   return outDir;

@@ -3,40 +3,9 @@
 import { InputError } from '../errors';
 import { describeValue } from '../validate';
 import { checkReport } from './check-report';
-import { htmlPage } from './html-page';
-import { renderSvgs, prefixSvgIds } from './render-svg';
-import { reportSections } from './report-sections';
-import { headerHtml } from './report-tables';
+import { reportHtml } from './render-page';
 import type { Report } from './schema';
-import { checkOutDir, writeFiles } from './write-files';
-import type { Section } from './html-page';
-
-export interface RenderedPage {
-  html: string;
-  /** Warnings of the chart compiler and renderer, as "chart-id: message" (none for a good report). */
-  warnings: string[];
-}
-
-/** The SVG of every chart in the sections, by chart id. */
-export async function renderSections(sections: Section[]): Promise<{ svgs: Map<string, string>; warnings: string[] }> {
-  const charts = sections.flatMap((s) => s.charts);
-  const rendered = await renderSvgs(charts.map((c) => c.spec));
-  const svgs = new Map(charts.map((c, i) => [c.id, prefixSvgIds(rendered[i].svg, `${c.id}-`)]));
-  const warnings = charts.flatMap((c, i) => rendered[i].warnings.map((w) => `${c.id}: ${w}`));
-  return { svgs, warnings };
-}
-
-/** report.html's text for a checked report. */
-export async function reportHtml(report: Report): Promise<RenderedPage> {
-  const sections = reportSections(report);
-  const { svgs, warnings } = await renderSections(sections);
-  return { html: htmlPage({ title: `ser-torch report: ${report.model.name}`, header: headerHtml(report), sections, svgs }), warnings };
-}
-
-/** JSON text of a value: NaN and infinities become null (the schema's "cannot be computed"). */
-export function jsonText(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
+import { checkOutDir, jsonText, writeFiles } from './write-files';
 
 /**
  * Writes `outDir/report.json` and `outDir/report.html` (the folder is created). The page is drawn
