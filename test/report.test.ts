@@ -16,6 +16,7 @@ import { buildComparison, uniqueNames, type Comparison } from '../lib/report/com
 import { readReport } from '../lib/report/read-report';
 import { prefixSvgIds } from '../lib/report/render-svg';
 import type { Report } from '../lib/report/schema';
+import { formatNumber } from '../lib/report/format';
 import { comparisonHtml, reportHtml } from '../lib/report/render-page';
 import { writeReport } from '../lib/report/write-report';
 import * as api from '../lib/index';
@@ -195,6 +196,11 @@ describe('report.html for partial and hostile reports', () => {
     const blocked = path.join(tmp, 'a-file');
     fs.writeFileSync(blocked, '');
     await expect(writeReport(sampleReport({ scatterPoints: 5 }), path.join(blocked, 'sub'))).rejects.toThrow(IoError);
+  });
+
+  test('numbers: three decimals (no "-0.000"), whole numbers with commas, null as –', () => {
+    expect([formatNumber(0.12345), formatNumber(-0.0004), formatNumber(-0.0006), formatNumber(null), formatNumber(NaN)]).toEqual(['0.123', '0.000', '-0.001', '–', '–']);
+    expect([formatNumber(94568963, 'int'), formatNumber(0.5, 'plain'), formatNumber(-3, 'plain')]).toEqual(['94,568,963', '0.5', '-3']);
   });
 
   test('each SVG\'s ids get the chart\'s prefix, and so do the references to them', () => {

@@ -20,8 +20,9 @@ export function formatNumber(v: number | null | undefined, format: NumberFormat 
   if (!present(v)) return MISSING;
   if (format === 'int') return Math.round(v).toLocaleString('en-US');
   if (format === 'plain') return String(v);
-  // toFixed keeps "-0.000" for tiny negatives; a reader compares against the JSON, so keep the sign.
-  return v.toFixed(3);
+  const text = v.toFixed(3);
+  // A tiny negative rounds to "-0.000"; shown as 0.000, as the charts' labels show it.
+  return text === '-0.000' ? '0.000' : text;
 }
 
 export function escapeHtml(s: string): string {

@@ -195,19 +195,20 @@ const SPEAKERS: Array<[string, string]> = [
   ['spk-06', 'male'],
 ];
 
+// Named as lib/perturb.ts names them.
 export const PAPER_CONDITIONS = [
-  ...['natural', 'human', 'interior'].flatMap((c) => [0, 10, 20].map((snr) => `${c}-${snr}dB`)),
-  'speed-up',
+  ...['human', 'interior', 'natural'].flatMap((c) => [0, 10, 20].map((snr) => `noise:${c}@${snr}dB`)),
+  'speedup',
   'fade',
 ];
-export const PREPRINT_CONDITIONS = ['tone', 'append-zeros', 'clipping', 'crop-start', 'gain', 'high-pass', 'low-pass', 'white-noise'];
+export const PREPRINT_CONDITIONS = ['tone', 'append-zeros', 'clip', 'crop-start', 'gain', 'highpass', 'lowpass', 'white-noise'];
 
 function robustnessOf(rand: () => number, sets: SetReport[]): RobustnessReport {
   const results: RobustnessResult[] = [];
   for (const condition of [...PAPER_CONDITIONS, ...PREPRINT_CONDITIONS]) {
     const paper = PAPER_CONDITIONS.includes(condition);
-    const snr = /-(\d+)dB$/.exec(condition);
-    const harm = snr ? (20 - Number(snr[1])) / 20 : 0.2;
+    const snr = /@(\d+)dB$/.exec(condition);
+    const harm = snr ? (25 - Number(snr[1])) / 25 : 0.2;
     for (const set of sets) {
       if (paper) {
         const ccc: Scores = {};
@@ -244,7 +245,11 @@ function robustnessOf(rand: () => number, sets: SetReport[]): RobustnessReport {
       ...PAPER_CONDITIONS.map((name) => ({
         name,
         suite: 'paper' as const,
-        description: name.endsWith('dB') ? `a random ${name.split('-')[0]} noise clip at ${name.split('-')[1].replace('dB', ' dB')} SNR` : name === 'fade' ? 'fade-in and fade-out, 2 % amplitude per second' : 'a random 10-20 % segment sped up x1.25',
+        description: name.startsWith('noise:')
+          ? `a random '${name.slice(6, name.indexOf('@'))}' noise clip added at ${name.slice(name.indexOf('@') + 1, -2)} dB SNR`
+          : name === 'fade'
+            ? 'fade-in and fade-out, 2 % amplitude per second'
+            : 'a random 10-20 % segment sped up x1.25',
       })),
       ...PREPRINT_CONDITIONS.map((name) => ({ name, suite: 'preprint' as const, description: `preprint perturbation: ${name}` })),
     ],
