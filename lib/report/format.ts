@@ -53,11 +53,16 @@ export function textCell(s: string): string {
   return `<td>${escapeHtml(s)}</td>`;
 }
 
+/** Markup that is already HTML (e.g. a caption holding keyed numbers), as opposed to text. */
+export interface Html {
+  html: string;
+}
+
 /** A table with a caption, a header row and body rows (each row already a string of cells). */
-export function table(caption: string, header: string[], rows: string[], className = 'data'): string {
+export function table(caption: string | Html, header: string[], rows: string[], className = 'data'): string {
   const head = `<tr>${header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr>`;
   return (
-    `<table class="${className}"><caption>${escapeHtml(caption)}</caption>` +
+    `<table class="${className}"><caption>${typeof caption === 'string' ? escapeHtml(caption) : caption.html}</caption>` +
     `<thead>${head}</thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join('')}</tbody></table>`
   );
 }

@@ -96,8 +96,8 @@ function robustness(r: Report): Section {
         sets,
         kind: 'share',
       }),
-      robustnessTable(r, rob, 'preprint', 'stableShare', `Share of outputs that moved by less than ${rob.threshold}`),
-      `The share of outputs that move by less than ${rob.threshold} (1: nothing moved).`,
+      robustnessTable(r, rob, 'preprint', 'stableShare', { html: `Share of outputs that moved by less than ${numberSpan(keyPath('robustness', 'threshold'), rob.threshold, 'plain')}` }),
+      'The share of outputs that move by less than the threshold (1: nothing moved).',
     ),
   ];
   const intro =

@@ -1,7 +1,7 @@
 // The tables of report.html: every number the charts show (and the rest of report.json), each cell
 // keyed to its path in report.json.
 import { DIMENSIONS, type Dimension } from '../types';
-import { escapeHtml, keyPath as k, numberCell as num, numberSpan, rowHeader, table, textCell } from './format';
+import { escapeHtml, type Html, keyPath as k, numberCell as num, numberSpan, rowHeader, table, textCell } from './format';
 import type { EfficiencyReport, Report, RobustnessReport, SetReport } from './schema';
 
 /** A key/value table: one row per fact, the value cell already HTML. */
@@ -70,7 +70,7 @@ export function cccTable(r: Report): string {
 }
 
 /** Results of one suite as rows of conditions and columns of set × dimension. */
-export function robustnessTable(r: Report, rob: RobustnessReport, suite: 'paper' | 'preprint', field: 'delta' | 'ccc' | 'stableShare', caption: string): string {
+export function robustnessTable(r: Report, rob: RobustnessReport, suite: 'paper' | 'preprint', field: 'delta' | 'ccc' | 'stableShare', caption: string | Html): string {
   const conditions = rob.conditions.filter((c) => c.suite === suite).map((c) => c.name);
   const columns = r.sets.flatMap((s) => s.dimensions.map((d) => ({ set: s.name, d })));
   const used = columns.filter((c) => rob.results.some((x) => x.set === c.set && x[field]?.[c.d] !== undefined));
@@ -140,8 +140,14 @@ export function speakerTable(s: SetReport, i: number): string {
       return rowHeader(d) + (x ? num(k(...p, 'speakers'), x.speakers, 'int') + num(k(...p, 'min'), x.min) + num(k(...p, 'max'), x.max) + num(k(...p, 'mean'), x.mean) + num(k(...p, 'std'), x.std) : '<td class="num">–</td>'.repeat(5));
     }),
   );
+  const b = ['sets', i, 'fairness', 'bootstrap'];
   const main = table(
-    `${s.name}: speakers with more than ${f.minSpeakerSamples} rows; CCC on all their rows, and bootstrapped (${f.bootstrap.repetitions} repetitions of ${f.bootstrap.samples} rows drawn with replacement, seed ${f.bootstrap.seed})`,
+    {
+      html:
+        `${escapeHtml(s.name)}: speakers with more than ${numberSpan(k('sets', i, 'fairness', 'minSpeakerSamples'), f.minSpeakerSamples, 'int')} rows; ` +
+        `CCC on all their rows, and bootstrapped (${numberSpan(k(...b, 'repetitions'), f.bootstrap.repetitions, 'int')} repetitions of ` +
+        `${numberSpan(k(...b, 'samples'), f.bootstrap.samples, 'int')} rows drawn with replacement, seed ${numberSpan(k(...b, 'seed'), f.bootstrap.seed, 'int')})`,
+    },
     ['speaker', 'gender', 'n', 'dimension', 'CCC', 'bootstrap mean', 'std', '2.5 %', '97.5 %'],
     rows,
   );
@@ -153,7 +159,8 @@ export function scatterTable(s: SetReport, i: number, shown: (n: number) => numb
     const n = s.scatter[d]?.gold.length ?? 0;
     return rowHeader(d) + `<td class="num">${n}</td><td class="num">${shown(n)}</td>` + num(k('sets', i, 'ccc', d), s.ccc[d]);
   });
-  return table(`${s.name}: points in report.json, points drawn, and the CCC on every scored row (n = ${s.n})`, ['dimension', 'points', 'drawn', 'CCC'], rows);
+  const caption = `${escapeHtml(s.name)}: points in report.json, points drawn, and the CCC on every scored row (n = ${numberSpan(k('sets', i, 'n'), s.n, 'int')})`;
+  return table({ html: caption }, ['dimension', 'points', 'drawn', 'CCC'], rows);
 }
 
 export function efficiencyFacts(e: EfficiencyReport): string {
