@@ -22,7 +22,7 @@ export function genderBarsSpec(sets: SetReport[]): ChartSpec | null {
       height: 200,
       mark: { type: 'bar' },
       encoding: {
-        x: { field: 'dimension', type: 'nominal', sort: [...DIMENSIONS], title: null, axis: { labelAngle: 0 } },
+        x: { field: 'dimension', type: 'nominal', sort: [...DIMENSIONS], title: 'dimension', axis: { labelAngle: 0 } },
         xOffset: { field: 'gender', sort: scale.domain },
         y: { field: 'ccc', type: 'quantitative', title: 'CCC', scale: { domain: [cccFloor(values.map((v) => v.ccc)), 1] } },
         color: { field: 'gender', type: 'nominal', scale, title: 'gender' },

@@ -25,7 +25,7 @@ export function heatmapSpec(cells: HeatCell[], o: HeatmapOptions): ChartSpec | n
   const reach = Math.max(0.05, ...cells.map((c) => Math.abs(c.value)));
   // Dark cells take white text: beyond 60 % of the range.
   const dark = o.kind === 'delta' ? `abs(datum.value) > ${0.6 * reach}` : 'datum.value > 0.6';
-  const x = { field: 'dimension', type: 'nominal' as const, sort: [...DIMENSIONS], title: null, axis: { labelAngle: 0, orient: 'top' as const } };
+  const x = { field: 'dimension', type: 'nominal' as const, sort: [...DIMENSIONS], title: 'dimension', axis: { labelAngle: 0 } };
   const y = { field: 'condition', type: 'nominal' as const, sort: o.conditions, title: 'condition' };
   return {
     description: o.description,
