@@ -1,14 +1,19 @@
 // The embedded default job: generate a synthetic corpus with planted arousal / dominance /
 // valence, fine-tune a small wav2vec2 on it with the real training loop, score the test split
-// against the planted truth, and predict one clip with the saved model.
+// against the planted truth, predict one clip with the saved model, and run the paper's evaluation
+// (robustness under built-in noise, fairness over the synthetic speakers, efficiency, convergence)
+// into report.json + report.html.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 import { native } from './errors';
+import type { EvaluationProgress } from './evaluation/options';
 import { evaluate, type EvaluationReport, readManifest } from './evaluate';
 import { type Dimension, loadModel, type Prediction } from './model';
 import { nativeAddon } from './native';
+import type { Report } from './report/schema';
+import { writeReport } from './report/write-report';
 import { train, type TrainEvent, type TrainResult } from './train';
 import { DIMENSIONS, type PerDimension } from './types';
 import { checkBoolean, checkFunction, checkInteger, checkOneOf, checkString, optionsObject } from './validate';
@@ -29,6 +34,8 @@ export interface DemoOptions {
   precision?: 'fp32' | 'bf16' | 'auto';
   onEvent?: (event: TrainEvent) => void;
   onStage?: (stage: string) => void;
+  /** The evaluation's progress (files per stage). */
+  onProgress?: (progress: EvaluationProgress) => void;
 }
 
 export interface DemoReport {
@@ -38,6 +45,9 @@ export interface DemoReport {
   test: EvaluationReport;
   /** The first test clip: its planted values (mapped to [0, 1]) and the saved model's prediction. */
   example: { file: string; planted: PerDimension; predicted: Prediction };
+  /** The paper's evaluation of the trained model, and where report.json / report.html were written. */
+  evaluation: Report;
+  reportFiles: { json: string; html: string };
   /** What training and scoring computed in ('auto' resolved). */
   precision: 'fp32' | 'bf16';
   /** DEMO_GOAL for this mode, and the dimensions whose test CCC fell short of it. */
@@ -86,6 +96,7 @@ function checkDemoOptions(options: DemoOptions | null | undefined): DemoOptions 
   checkOneOf('runDemo', 'precision', opts.precision, ['fp32', 'bf16', 'auto']);
   checkFunction('runDemo', 'onEvent', opts.onEvent);
   checkFunction('runDemo', 'onStage', opts.onStage);
+  checkFunction('runDemo', 'onProgress', opts.onProgress);
   return opts;
 }
 
@@ -137,6 +148,19 @@ export async function runDemo(options?: DemoOptions | null): Promise<DemoReport>
     const { rows } = await readManifest(corpus.test, LABEL_RANGE);
     const { path: exampleFile, labels: planted } = rows[0];
     const [predicted] = await model.predict(exampleFile);
+    stage('evaluating: robustness, fairness, efficiency; writing the report');
+    const evaluation = await evaluate(result.bestDir, {
+      name: 'demo wav2vec2 (synthetic)',
+      precision,
+      sets: { 'synthetic-test': { manifest: corpus.test, labelRange: LABEL_RANGE } },
+      robustness: { suite: ['paper', 'preprint'], seed },
+      // The synthetic speakers have 8 (quick) or 16 (full) test clips each.
+      fairness: { minSpeakerSamples: opts.quick ? 4 : 8, seed },
+      efficiency: { numLayers: [1], clipSeconds: [1, 2, 4], runs: 3, batchSizes: [1, 4, 16], ccc: true },
+      trainingRun: path.join(outDir, 'run'),
+      onProgress: opts.onProgress,
+    });
+    const reportFiles = await writeReport(evaluation, path.join(outDir, 'report'));
     const minCcc = opts.quick ? DEMO_GOAL.quick : DEMO_GOAL.full;
     const missed = test.dimensions.filter((d) => !(test.ccc[d] >= minCcc));
     return {
@@ -145,6 +169,8 @@ export async function runDemo(options?: DemoOptions | null): Promise<DemoReport>
       train: result,
       test,
       example: { file: exampleFile, planted, predicted },
+      evaluation,
+      reportFiles,
       precision,
       goal: { minCcc, met: missed.length === 0 && test.dimensions.length === DIMENSIONS.length, missed },
       seconds: (Date.now() - started) / 1000,

@@ -11,6 +11,19 @@ export { LABEL_RANGES } from './label-range';
 export type { LabelRange } from './label-range';
 export { evaluate, readManifest } from './evaluate';
 export type { EvaluateOptions, EvaluationReport, Manifest, ManifestRow, ReadManifestOptions, Scores } from './evaluate';
+export type { SkippedRow } from './types';
+export type {
+  EvaluationOptions,
+  EvaluationSet,
+  EvaluationProgress,
+  RobustnessOptions,
+  FairnessOptions,
+  EfficiencyOptions,
+  SuiteName,
+} from './evaluation/options';
+export { REPORT_SCHEMA, REPORT_VERSION } from './report/schema';
+export type * as ReportTypes from './report/schema';
+export type { Report } from './report/schema';
 export { perturb, robustnessConditions, loadNoiseFolder, builtinNoise, SUITES } from './perturb';
 export type {
   PerturbSpec,

@@ -119,7 +119,12 @@ export interface NativeAddon {
   /** Drops model calls not yet started and waits for the running one (the process's exit only). */
   stopCompute(): void;
   /** ManifestWorker::Result in dataset_bindings.cpp; labels mapped to [0, 1] by range. */
-  readManifest(path: string, range: [number, number], confineAudioPaths?: boolean): Promise<Manifest>;
+  readManifest(
+    path: string,
+    range: [number, number],
+    confineAudioPaths?: boolean,
+    extras?: { columns?: Record<string, string>; skipUnreadableAudio?: boolean },
+  ): Promise<Manifest>;
   synthesizeCorpus(options: NativeCorpusOptions): Promise<{ train: string; dev: string; test: string }>;
   createModel(dir: string, configJson: string, preprocessorJson: string, withHead: boolean, seed: number): Promise<void>;
   logMel(inputs: NativeInput[], settingsJson: string): Promise<{ frames: number; nMels: number; data: Float32Array }[]>;

@@ -8,11 +8,12 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 # libtorch from Debian, OpenBLAS (not the reference BLAS: ~40x on GEMMs), audio libraries,
-# build tools; python3-torch/torchaudio only generate and check reference fixtures; clang-format
-# checks the C++ layout (scripts/check-format.js).
+# build tools; python3-torch/torchaudio/scipy only generate and check reference fixtures; clang-format
+# checks the C++ layout (scripts/check-format.js); chromium: the report's browser test
+# (test/report-browser.test.ts drives it with playwright-core).
 PACKAGES=(libtorch-dev libopenblas0-pthread libsndfile1-dev libsoxr-dev nlohmann-json3-dev
-          cmake g++ make ninja-build pkg-config python3-torch python3-torchaudio python3-numpy python3-soundfile
-          clang-format)
+          cmake g++ make ninja-build pkg-config python3-torch python3-torchaudio python3-numpy python3-soundfile python3-scipy
+          clang-format chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,6 +11,9 @@ import { info } from '../runtime';
 import { train, type TrainOptions } from '../train';
 import { errorLine } from './error-line';
 import { registerEvaluateCommand } from './evaluate-command';
+import { evaluationProgressPrinter } from './evaluation-progress';
+import { registerPerturbCommand } from './perturb-command';
+import { registerReportCommand } from './report-command';
 import { progressPrinter } from './progress';
 
 // What commander hands each action (its option names, camel-cased; values as parsed below).
@@ -128,6 +131,8 @@ program
   });
 
 registerEvaluateCommand(program);
+registerPerturbCommand(program);
+registerReportCommand(program);
 
 program
   .command('demo')
@@ -139,7 +144,9 @@ program
     const report = await runDemo({
       outDir: o.out, quick: o.quick, precision: o.precision, onEvent: progressPrinter(),
       onStage: (s) => console.error(`ser-torch demo: ${s}`),
+      onProgress: evaluationProgressPrinter(),
     });
+    process.stderr.write('\n');
     const { goal } = report;
     const mode = o.quick ? 'quick demo, a smoke test' : 'full demo';
     console.log(`\nTest CCC against the planted values (precision ${report.precision}; goal: each >= ${goal.minCcc}, ${mode}):`);
@@ -155,6 +162,12 @@ program
     for (const d of report.test.dimensions) {
       console.log(`  ${d.padEnd(10)} planted ${planted[d]?.toFixed(3) ?? '-'}  predicted ${predicted[d].toFixed(3)}`);
     }
+    const robust = report.evaluation.robustness?.summary.find((x) => x.suite === 'paper');
+    if (robust) {
+      const deltas = Object.entries(robust.mean).map(([d, v]) => `${d} ${typeof v === 'number' ? (v >= 0 ? '+' : '') + v.toFixed(3) : '-'}`);
+      console.log(`\nmean CCC change under the paper's 11 perturbations (built-in noise): ${deltas.join(', ')}`);
+    }
+    console.log(`report: ${report.reportFiles.html}`);
     console.log(`\ndone in ${report.seconds.toFixed(0)} s`);
   });
 

@@ -187,7 +187,7 @@ export function resolveOptions(opts: EvaluationOptions): Resolved {
       if (!Array.isArray(r.conditions) || r.conditions.length === 0 || !r.conditions.every((c) => typeof c === 'string')) {
         throw new InputError(`${CALL}: 'robustness.conditions' must be a non-empty array of condition names, got ${describeValue(r.conditions)}`);
       }
-      conditions = r.conditions as string[];
+      conditions = r.conditions;
     }
     robustness = {
       suites: [...new Set(suites as SuiteName[])],

@@ -7,7 +7,7 @@
 
 #include "error.h"
 #include "io/torch_bin.h"
-#include "strings.h"
+#include "message_text.h"
 
 namespace ser {
 namespace {

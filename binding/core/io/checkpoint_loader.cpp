@@ -8,7 +8,7 @@
 #include "config/json_file.h"
 #include "error.h"
 #include "io/torch_bin.h"
-#include "strings.h"
+#include "message_text.h"
 
 namespace ser::io {
 namespace {

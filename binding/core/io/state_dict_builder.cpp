@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "error.h"
-#include "strings.h"
+#include "message_text.h"
 
 namespace ser::io::detail {
 namespace {

@@ -5,6 +5,7 @@
 
 #include "audio/audio_probe.h"
 #include "error.h"
+#include "message_text.h"
 #include "perturb/babble_noise.h"
 #include "perturb/builtin_noise.h"
 #include "perturb/clipping.h"
@@ -17,7 +18,6 @@
 #include "perturb/seeded_rng.h"
 #include "perturb/speed_up.h"
 #include "perturb/tone.h"
-#include "strings.h"
 
 namespace ser::perturb {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "config/untrusted_json.h"
 #include "error.h"
-#include "strings.h"
+#include "message_text.h"
 
 namespace ser::perturb {
 namespace {

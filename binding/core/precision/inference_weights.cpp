@@ -4,7 +4,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
-#include "strings.h"
+#include "message_text.h"
 
 namespace ser::precision {
 namespace {

@@ -14,7 +14,7 @@
 #include "config/dimensions.h"
 #include "config/untrusted_json.h"
 #include "error.h"
-#include "strings.h"
+#include "message_text.h"
 
 namespace ser::train {
 namespace {

@@ -10,9 +10,9 @@
 
 #include "api/cnn14_checkpoint.h"
 #include "error.h"
+#include "message_text.h"
 #include "runtime/device.h"
 #include "runtime/threads.h"
-#include "strings.h"
 #include "train/batch_plan.h"
 
 namespace ser::train {
