@@ -182,6 +182,19 @@ test('the demo (quick version) learns the planted dimensions; bf16 and int8 scor
   expect(report.precision).toBe('fp32');
   for (const d of ['arousal', 'dominance', 'valence']) expect(report.test.ccc[d]).toBeGreaterThan(0.8);
   expect(Object.keys(report.example.predicted)).toEqual(['arousal', 'dominance', 'valence']);
+  // It ends with the paper's evaluation and its report: the same test CCC, both suites (11 + 8
+  // conditions on built-in noise), fairness over the synthetic speakers, efficiency, the curve.
+  const e = report.evaluation;
+  for (const d of ['arousal', 'dominance', 'valence'] as const) expect(e.sets[0].ccc[d]).toBeCloseTo(report.test.ccc[d], 10);
+  expect(e.robustness?.conditions.filter((c) => c.suite === 'paper')).toHaveLength(11);
+  expect(e.robustness?.conditions.filter((c) => c.suite === 'preprint')).toHaveLength(8);
+  expect(e.robustness?.noise.source).toBe('builtin');
+  expect(e.sets[0].fairness?.genderGap).not.toBeNull();
+  expect(Object.keys(e.sets[0].fairness?.bySpeaker ?? {}).length).toBeGreaterThan(0);
+  expect(e.efficiency?.rows.map((r) => r.numLayers)).toEqual([1, 2]);
+  expect(e.convergence?.points).toHaveLength(10);
+  expect(JSON.parse(fs.readFileSync(report.reportFiles.json, 'utf8'))).toEqual(e);
+  expect(fs.readFileSync(report.reportFiles.html, 'utf8')).toContain('<svg');
   // The same trained model scored in each reduced precision (measured: within 0.0003 of fp32).
   for (const precision of ['bf16', 'int8'] as const) {
     const r = await evaluate(report.modelDir, path.join(outDir, 'corpus', 'test.csv'), { labelRange: 'msp-podcast', precision });

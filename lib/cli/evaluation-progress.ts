@@ -1,11 +1,10 @@
 // The evaluation's progress on stderr: a bar redrawn in place on a terminal, a line per step
-// (and every 10 %) otherwise.
+// otherwise (when each stage step finishes).
 import type { EvaluationProgress } from '../evaluation/options';
 
 export function evaluationProgressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: EvaluationProgress) => void {
   const tty = stream.isTTY === true;
   let lastKey = '';
-  let lastTenth = -1;
   return (p) => {
     const label = p.stage === 'robustness' ? `robustness ${p.condition ?? ''}` : p.stage;
     const width = 24;
@@ -16,9 +15,8 @@ export function evaluationProgressPrinter(stream: NodeJS.WriteStream = process.s
     if (tty) {
       stream.write(`${key !== lastKey && lastKey ? '\n' : '\r'}${line}`);
     } else {
-      const tenth = Math.floor(share * 10);
-      if (key !== lastKey || tenth !== lastTenth) stream.write(`${line}\n`);
-      lastTenth = tenth;
+      // A log, not a terminal: one line when a stage step finishes.
+      if (p.done >= p.total) stream.write(`${line}\n`);
     }
     lastKey = key;
   };
