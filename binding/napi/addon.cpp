@@ -6,6 +6,7 @@
 #include "api/ser_model.h"
 #include "compute_thread.h"
 #include "convert.h"
+#include "corpus_bindings.h"
 #include "dataset_bindings.h"
 #include "errors.h"
 #include "feature_bindings.h"
@@ -62,6 +63,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createModel", Napi::Function::New(env, CreateModel, "createModel"));
   exports.Set("logMel", Napi::Function::New(env, LogMel, "logMel"));
   register_perturb_bindings(env, exports);
+  register_corpus_bindings(env, exports);
   return exports;
 }
 
