@@ -24,6 +24,9 @@ export type {
 export { REPORT_SCHEMA, REPORT_VERSION } from './report/schema';
 export type * as ReportTypes from './report/schema';
 export type { Report } from './report/schema';
+export { predictCorpus } from './corpus/predict-corpus';
+export type { PredictCorpusOptions, CorpusProgress, CorpusResult } from './corpus/predict-corpus';
+export type { OutputFormat as CorpusOutputFormat } from './corpus/output-format';
 export { perturb, robustnessConditions, loadNoiseFolder, builtinNoise, SUITES } from './perturb';
 export type {
   PerturbSpec,
