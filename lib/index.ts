@@ -21,6 +21,8 @@ export type {
   EfficiencyOptions,
   SuiteName,
 } from './evaluation/options';
+export { scorePredictions } from './evaluation/score-predictions';
+export type { ScoredItem, ScorePredictionsOptions, PredictionScores } from './evaluation/score-predictions';
 export { REPORT_SCHEMA, REPORT_VERSION } from './report/schema';
 export type * as ReportTypes from './report/schema';
 export type { Report } from './report/schema';

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { AudioError, evaluate, InputError, loadModel, readManifest, train } from '../lib';
+import { AudioError, evaluate, InputError, loadModel, readManifest, scorePredictions, train } from '../lib';
 import { fairness } from '../lib/evaluation/fairness';
 import type { ScoredRow } from '../lib/evaluation/paired';
 import { bootstrapCcc, cccOrNull, percentile } from '../lib/evaluation/stats';
@@ -28,8 +28,8 @@ describe('figures on known predictions', () => {
     return { row: row({ labels: { valence: g }, gender: female ? 'F' : 'Male', speaker: female ? 's1' : 's2' }), pred: { valence: female ? g + 0.1 : g } };
   });
 
-  test('gap and bias follow their definitions', () => {
-    const f = fairness(rows, ['valence'], { minSpeakerSamples: 3, bootstrap: { samples: 50, repetitions: 200, seed: 1 } });
+  test('gap and bias follow their definitions', async () => {
+    const f = await fairness(rows, ['valence'], { minSpeakerSamples: 3, bootstrap: { samples: 50, repetitions: 200, seed: 1 } });
     // CCC of y+0.1 against y: 2 var / (2 var + 0.01)
     const fg = gold.slice(0, 4);
     const m = fg.reduce((a, b) => a + b, 0) / 4;
@@ -45,14 +45,25 @@ describe('figures on known predictions', () => {
     // Speakers with MORE than 3 rows: both have 4.
     expect(Object.keys(f.bySpeaker)).toEqual(['s1', 's2']);
     expect(f.bySpeaker.s2.bootstrap.valence).toEqual({ mean: 1, std: 0, low: 1, high: 1 });
-    const fewer = fairness(rows, ['valence'], { minSpeakerSamples: 4, bootstrap: { samples: 50, repetitions: 10, seed: 1 } });
+    const fewer = await fairness(rows, ['valence'], { minSpeakerSamples: 4, bootstrap: { samples: 50, repetitions: 10, seed: 1 } });
     expect(fewer.bySpeaker).toEqual({});
     expect(f.speakerSpread.valence?.speakers).toBe(2);
     expect(f.speakerSpread.valence?.max).toBeCloseTo(1, 12);
   });
 
-  test('no gap or bias without both genders', () => {
-    const f = fairness(rows.slice(0, 4), ['valence'], { minSpeakerSamples: 200, bootstrap: { samples: 10, repetitions: 10, seed: 1 } });
+  test('scorePredictions: the same figures from plain items, and typed errors', async () => {
+    const items = rows.map((r) => ({ gold: { valence: r.row.labels.valence as number }, pred: { valence: r.pred.valence }, speaker: r.row.speaker, gender: r.row.gender }));
+    const s = await scorePredictions(items, { minSpeakerSamples: 3, bootstrap: { samples: 50, repetitions: 200 }, seed: 1 });
+    const f = await fairness(rows, ['valence'], { minSpeakerSamples: 3, bootstrap: { samples: 50, repetitions: 200, seed: 1 } });
+    expect(s.dimensions).toEqual(['valence']);
+    expect(s.fairness).toEqual(f);
+    expect(s.ccc.valence).toBeCloseTo(cccOrNull(items.map((i) => i.pred.valence), gold) as number, 12);
+    await expect(scorePredictions([{ gold: { valence: NaN }, pred: { valence: 1 } }])).rejects.toThrow(/items\[0\]\.gold\.valence must be a finite number/);
+    await expect(scorePredictions('x' as never)).rejects.toThrow(InputError);
+  });
+
+  test('no gap or bias without both genders', async () => {
+    const f = await fairness(rows.slice(0, 4), ['valence'], { minSpeakerSamples: 200, bootstrap: { samples: 10, repetitions: 10, seed: 1 } });
     expect(f.genderGap).toBeNull();
     expect(f.bias).toBeNull();
   });

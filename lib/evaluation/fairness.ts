@@ -30,7 +30,10 @@ function difference(a: Scores, b: Scores, dims: readonly Dimension[]): Scores {
   return out;
 }
 
-export function fairness(rows: readonly ScoredRow[], dims: readonly Dimension[], settings: FairnessSettings): FairnessReport {
+/** Lets the event loop run between speakers: a bootstrap of 1000 x 200 draws per speaker and dimension adds up. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function fairness(rows: readonly ScoredRow[], dims: readonly Dimension[], settings: FairnessSettings): Promise<FairnessReport> {
   const byGender: Record<string, GroupScores> = {};
   const genders = [...new Set(rows.map((r) => normaliseGender(r.row.gender)).filter(Boolean))].sort();
   for (const g of genders) {
@@ -45,6 +48,7 @@ export function fairness(rows: readonly ScoredRow[], dims: readonly Dimension[],
   for (const speaker of [...counts.keys()].sort()) {
     const n = counts.get(speaker) ?? 0;
     if (n <= settings.minSpeakerSamples) continue;
+    await yieldToEventLoop();
     const pick = (r: ScoredRow) => r.row.speaker === speaker;
     const genderOf = rows.find(pick)?.row.gender ?? '';
     const bootstrap: SpeakerScores['bootstrap'] = {};

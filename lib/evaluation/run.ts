@@ -80,17 +80,18 @@ export async function evaluateModel(model: SerModel<string> | string, options: E
       onChunk: (done) => options.onProgress?.({ stage: 'predict', done, total }),
     });
     const clean: ScoredSet[] = scoreSets(sets, predictions, failures);
-    const setReports: SetReport[] = clean.map((s) => {
+    const setReports: SetReport[] = [];
+    for (const s of clean) {
       const ccc = cccScores(s.scored, s.dimensions);
       const fair = settings.fairness?.sets.includes(s.spec.name)
-        ? fairness(s.scored, s.dimensions, {
+        ? await fairness(s.scored, s.dimensions, {
             minSpeakerSamples: settings.fairness.minSpeakerSamples,
             bootstrap: { samples: settings.fairness.samples, repetitions: settings.fairness.repetitions, seed: settings.fairness.seed },
           })
         : null;
       const columns: Record<string, Dimension> = { ...s.spec.columns };
       for (const d of s.dimensions) if (!Object.values(columns).includes(d)) columns[d] = d;
-      return {
+      setReports.push({
         name: s.spec.name,
         manifest: s.spec.manifest,
         labelRange: s.spec.labelRange,
@@ -102,8 +103,8 @@ export async function evaluateModel(model: SerModel<string> | string, options: E
         cccMean: meanScore(ccc),
         fairness: fair,
         scatter: scatter(s.scored, s.dimensions),
-      };
-    });
+      });
+    }
     const robustness = settings.robustness
       ? await runRobustness(settings.robustness, { model: m, sets, clean, batchSize: options.batchSize, signal: options.signal, onProgress: options.onProgress })
       : null;
