@@ -11,7 +11,7 @@ import { AbortError, InputError, loadModel, NoHeadError, predictCorpus, type Cor
 import { corpusProgressPrinter, duration, runCorpusFromCli } from '../lib/cli/corpus-options';
 import { encodeWavFloat32 } from '../lib/cli/perturb-command';
 import { csvFields } from '../lib/corpus/resume';
-import { planWindows } from '../lib/corpus/windows';
+import { paddedBatches, planWindows } from '../lib/corpus/windows';
 import { modelsDir, rejection } from './helpers/fixtures';
 
 const root = path.join(__dirname, '..');
@@ -90,6 +90,22 @@ test('windows cut the input in order, by files and audio seconds', () => {
   expect(planWindows([1, 1, 1, 1, 1], 1)).toEqual([[0, 5]]);
   expect(planWindows(new Array(20).fill(1), 1)).toEqual([[0, 8], [8, 16], [16, 20]]);
   expect(planWindows([500, 200, 50, 700, 1], 8)).toEqual([[0, 1], [1, 3], [3, 4], [4, 5]]);
+});
+
+test('batches: similar lengths, at most batchSize, padding at most 10 %', () => {
+  expect(paddedBatches([10, 10, 10, 10, 10], 2)).toEqual([[0, 1], [2, 3], [4]]);
+  // 100, 105, 110 pad 4.5 %; adding 200 would pad 45 %: it starts a batch of its own.
+  expect(paddedBatches([200, 105, 100, 110], 8)).toEqual([[2, 1, 3], [0]]);
+  const lengths = Array.from({ length: 64 }, (_, k) => 16000 + ((k * 7919) % 64) * 4000);
+  const batches = paddedBatches(lengths, 8);
+  expect(batches.flat().sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
+  for (const b of batches) {
+    const longest = Math.max(...b.map((i) => lengths[i]));
+    const real = b.reduce((s, i) => s + lengths[i], 0);
+    expect(b.length).toBeLessThanOrEqual(8);
+    expect(1 - real / (longest * b.length)).toBeLessThanOrEqual(0.1);
+  }
+  expect(batches.length).toBeLessThan(64); // similar lengths still batch
 });
 
 test('a folder: every audio file, in path order, with the values of lone predicts', async () => {

@@ -1,6 +1,6 @@
 // predictCorpus(): a model over a whole corpus (a manifest or a folder) into a JSONL or CSV file.
 // Files decode on ser-torch's loader threads while the compute thread runs the model on the
-// window before; each window is sorted by length into batches inside the model call, and its
+// window before; each window is sorted by length into batches of similar length, and its
 // records are appended in input order once it is done (flushed: a kill loses at most the window
 // in flight). `resume` skips the files the output already holds. A file that cannot be read is
 // an error record in the output and in the result, never left out silently.
@@ -23,7 +23,7 @@ import { corpusAddon, isProblem } from './native-corpus';
 import { OutputFile } from './output-file';
 import { checkLabels, type CorpusRecord, headerText, OUTPUT_FORMATS, type OutputFormat, outputFormat, recordText } from './output-format';
 import { readExistingOutput } from './resume';
-import { planWindows } from './windows';
+import { paddedBatches, planWindows } from './windows';
 
 const CALL = 'predictCorpus';
 
@@ -56,7 +56,10 @@ export interface PredictCorpusOptions extends LoadOptions {
    * out that exists and is not empty is refused.
    */
   resume?: boolean;
-  /** Inputs per forward pass (default 8); a window is 8 batches (at most 600 s of audio). */
+  /**
+   * Most inputs per forward pass (default 8): a batch holds clips of similar length and pads at
+   * most 10 %. A window (what is written at once) is up to 8 x batchSize files and 600 s of audio.
+   */
   batchSize?: number;
   /** After each window is written. */
   onProgress?: (p: CorpusProgress) => void;
@@ -275,9 +278,9 @@ function tooShort(file: string, samples: number, rate: number, need: number): st
 const isInputProblem = (e: unknown) => e instanceof AudioError || e instanceof InputError;
 
 /**
- * One model call for a window's decoded files (sorted by length into batches there), values in
- * the order of the labels by input index. Should a file still be refused (the checks above
- * should catch every case), the window runs file by file and that file gets an error record.
+ * A window's decoded files through the model, in batches of similar length (paddedBatches), values
+ * in the order of the labels by input index. Should a file still be refused (the checks above
+ * should catch every case), its batch runs file by file and that file gets an error record.
  */
 async function predictWindow(
   model: SerModel<string>,
@@ -287,19 +290,21 @@ async function predictWindow(
   fileOf: (index: number) => string,
 ): Promise<Map<number, Array<number | null>>> {
   const out = new Map<number, Array<number | null>>();
-  if (ready.length === 0) return out;
   const asValues = (p: Record<string, number>) => model.labels.map((l) => p[l]);
-  try {
-    const predictions = await model.predict(ready.map((r) => r.samples), { batchSize });
-    ready.forEach((r, j) => out.set(r.index, asValues(predictions[j])));
-  } catch (error) {
-    if (!isInputProblem(error)) throw error;
-    for (const r of ready) {
-      try {
-        out.set(r.index, asValues((await model.predict([r.samples]))[0]));
-      } catch (single) {
-        if (!isInputProblem(single)) throw single;
-        problems.set(r.index, `${fileOf(r.index)}: ${(single as Error).message.replace(/^input 0: /, '')}`);
+  for (const group of paddedBatches(ready.map((r) => r.samples.length), batchSize)) {
+    const batch = group.map((k) => ready[k]);
+    try {
+      const predictions = await model.predict(batch.map((r) => r.samples), { batchSize: batch.length });
+      batch.forEach((r, j) => out.set(r.index, asValues(predictions[j])));
+    } catch (error) {
+      if (!isInputProblem(error)) throw error;
+      for (const r of batch) {
+        try {
+          out.set(r.index, asValues((await model.predict([r.samples]))[0]));
+        } catch (single) {
+          if (!isInputProblem(single)) throw single;
+          problems.set(r.index, `${fileOf(r.index)}: ${(single as Error).message.replace(/^input 0: /, '')}`);
+        }
       }
     }
   }
