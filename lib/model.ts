@@ -6,10 +6,20 @@ import { type AudioInputs, toNativeInputs } from './audio-input';
 import { DisposedError, IoError, native } from './errors';
 import { type NativeDescription, type NativeLoadOptions, type NativeModelHandle, nativeAddon } from './native';
 import { checkSeed, type PerturbSpec, perturbSpecJson } from './perturb';
+import {
+  checkStreamOptions,
+  collectLong,
+  type LongPrediction,
+  type StreamOptions,
+  windowBatches,
+  type WindowPrediction,
+  windowPredictions,
+} from './predict-long';
 import type { Dimension, LoadOptions, Precision } from './types';
 import { checkDevice, checkInteger, checkNumber, checkOneOf, checkString, checkThreads, optionsObject } from './validate';
 
 export type { Device, Dimension, LoadOptions, PerDimension, Precision } from './types';
+export type { LongPrediction, StreamOptions, WindowPrediction } from './predict-long';
 
 const PRECISIONS: readonly Precision[] = ['fp32', 'bf16', 'int8', 'auto'];
 
@@ -114,6 +124,32 @@ export class SerModel<L extends string = Dimension> implements AsyncDisposable {
   async hiddenStates(input: AudioInputs, opts?: RunOptions | null): Promise<HiddenStates[]> {
     const { values, frames } = await this.#run(input, 'hidden', opts);
     return values.map((data, i) => ({ frames: frames[i], size: this.info.hiddenSize, data }));
+  }
+
+  /**
+   * Emotion over time in a long recording (an audio file of any length): its windows' predictions,
+   * `{ start, end, ...labels }` (seconds from the file's start), yielded in order as each batch is
+   * computed. The file is decoded a block at a time, so memory follows batchSize x windowSeconds,
+   * not the file. Window k covers [k * hop, k * hop + window); the tail past the last whole window
+   * is one shorter window if it holds the model's minimum input (see lib/predict-long.ts). The
+   * options are checked here (InputError naming the option); the file is opened at the first
+   * step (AudioError naming it; a failure part-way names the position). Breaking off the loop
+   * closes the file.
+   */
+  predictStream(path: string, opts?: StreamOptions | null): AsyncIterableIterator<WindowPrediction<L>> {
+    this.#live();
+    const plan = checkStreamOptions('predictStream', path, opts, this.info);
+    return windowPredictions(windowBatches(() => this.#live(), plan, 'predictStream'), this.labels);
+  }
+
+  /**
+   * predictStream's windows collected, with their plain and duration-weighted means, the file's
+   * length and the seconds at its end no window covers.
+   */
+  async predictLong(path: string, opts?: StreamOptions | null): Promise<LongPrediction<L>> {
+    this.#live();
+    const plan = checkStreamOptions('predictLong', path, opts, this.info);
+    return collectLong(windowBatches(() => this.#live(), plan, 'predictLong'), this.labels);
   }
 
   /** Writes the model in Hugging Face layout (config.json, preprocessor_config.json, model.safetensors). */

@@ -85,6 +85,32 @@ export interface NativeModelHandle {
   dispose(): void;
 }
 
+/** WindowStream.open's options (binding/napi/stream_bindings.cpp), checked by lib/predict-long.ts. */
+export interface NativeWindowOptions {
+  windowSeconds: number;
+  hopSeconds: number;
+  batchSize: number;
+}
+
+/** One batch of a WindowStream: windows in file order, times in seconds in the file. */
+export interface NativeWindowBatch {
+  windows: { start: number; end: number; values: Float32Array }[];
+  /** No window is left (this batch may still hold the last ones). */
+  done: boolean;
+  /** Audio decoded so far, at the model's rate: the file's length once done. */
+  seconds: number;
+  /** Once done: the end no window covers (a tail shorter than the model's minimum input), else 0. */
+  uncoveredSeconds: number;
+}
+
+/** A file's windows through a model (api/windowed_prediction.h); each call runs on the compute thread. */
+export interface NativeWindowStream {
+  open(path: string, options: NativeWindowOptions): Promise<{ sampleRate: number; windowSamples: number; hopSamples: number }>;
+  next(): Promise<NativeWindowBatch>;
+  /** Releases the file and the stream's model reference on the compute thread, after queued calls. */
+  close(): void;
+}
+
 /** What binding/napi/convert.cpp to_model_options reads: loadModel's options, checked by lib/model.ts. */
 export type NativeLoadOptions = LoadOptions;
 
@@ -136,6 +162,8 @@ export interface NativeAddon {
   noiseClipProblems(paths: string[]): Promise<string[]>;
   /** A file decoded, mixed to mono and resampled to sampleRate (an integer). */
   loadMono(path: string, sampleRate: number): Promise<Float32Array>;
+  /** stream_bindings.cpp: the windows of a long recording, a batch per next(). */
+  WindowStream: new (model: NativeModelHandle) => NativeWindowStream;
 }
 
 let addon: NativeAddon | undefined;

@@ -13,6 +13,7 @@
 #include "model_handle.h"
 #include "perturb_bindings.h"
 #include "runtime/threads.h"
+#include "stream_bindings.h"
 #include "train_job.h"
 #include "training_threads.h"
 
@@ -64,6 +65,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("logMel", Napi::Function::New(env, LogMel, "logMel"));
   register_perturb_bindings(env, exports);
   register_corpus_bindings(env, exports);
+  register_stream_bindings(env, exports);
   return exports;
 }
 

@@ -13,6 +13,7 @@ import { errorLine } from './error-line';
 import { registerEvaluateCommand } from './evaluate-command';
 import { evaluationProgressPrinter } from './evaluation-progress';
 import { registerPerturbCommand } from './perturb-command';
+import { registerPredictCommand } from './predict-command';
 import { registerReportCommand } from './report-command';
 import { progressPrinter } from './progress';
 
@@ -52,28 +53,7 @@ program
   .description('Speech emotion recognition (arousal, dominance, valence) on libtorch')
   .version(packageVersion(), '-V, --version', 'print the ser-torch version');
 
-program
-  .command('predict')
-  .description('predict emotion dimensions for audio files')
-  .argument('<model>', 'model folder in Hugging Face layout')
-  .argument('<files...>', 'audio files (WAV, FLAC, OGG, MP3)')
-  .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
-  .option('--batch-size <n>', 'inputs per forward pass', (v) => Number(v), 8)
-  .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
-  .option('--json', 'one JSON object per line')
-  .action(async (dir: string, files: string[], opts: { device: Device; batchSize: number; precision: Precision; json?: boolean }) => {
-    const model = await loadModel(dir, { device: opts.device, precision: opts.precision });
-    for (const w of model.info.warnings) console.error(`warning: ${w}`);
-    try {
-      const predictions = await model.predict(files, { batchSize: opts.batchSize });
-      predictions.forEach((p, i) => {
-        if (opts.json) console.log(JSON.stringify({ file: files[i], ...p }));
-        else console.log(`${files[i]}\t${Object.entries(p).map(([k, v]) => `${k}=${v.toFixed(4)}`).join('\t')}`);
-      });
-    } finally {
-      model.dispose();
-    }
-  });
+registerPredictCommand(program);
 
 program
   .command('embed')
