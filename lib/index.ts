@@ -2,6 +2,7 @@
 export { loadModel, SerModel } from './model';
 export type { Device, Dimension, PerDimension, LoadOptions, Precision, RunOptions, Prediction, HiddenStates, ModelInfo } from './model';
 export type { AudioInputs, AudioLike, Waveform } from './audio-input';
+export type { LongPrediction, StreamOptions, WindowPrediction } from './predict-long';
 export { ccc } from './ccc';
 export { logMel } from './features';
 export type { LogMelOptions, LogMelFeatures } from './features';
