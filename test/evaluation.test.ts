@@ -1,6 +1,7 @@
 // evaluate(model, { sets, fairness, efficiency, ... }): the figures on known predictions (CCC,
 // gender gap, bias, bootstrap), the column mapping, unreadable files listed, the convergence curve
 // of a training run, efficiency rows, and the typed errors for bad options and sets.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -228,8 +229,27 @@ describe('evaluate with named sets on a tiny model', () => {
     expect(r?.summary.map((x) => x.suite)).toEqual(['paper', 'preprint']);
     const again = await evaluate(modelDir, options);
     expect(again.robustness?.results).toEqual(r?.results);
-    await expect(evaluate(modelDir, { ...options, robustness: { conditions: ['noise:hum@5dB'] } })).rejects.toThrow(/unknown robustness condition 'noise:hum@5dB'/);
+    // A wrong condition name fails before any audio is predicted.
+    const progress: unknown[] = [];
+    await expect(evaluate(modelDir, { ...options, robustness: { conditions: ['noise:hum@5dB'] }, onProgress: (p) => progress.push(p) })).rejects.toThrow(/unknown robustness condition 'noise:hum@5dB'/);
+    expect(progress).toEqual([]);
     await expect(evaluate(modelDir, { ...options, robustness: { noise: path.join(dir, 'nowhere') } })).rejects.toThrow(InputError);
+  });
+
+  test('CLI: evaluate --set ... --report writes the report; bad --set values are one-line errors', () => {
+    const out = path.join(dir, 'cli-report');
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['-r', './test/helpers/ts-register.js', 'lib/cli/main.ts', ...args], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+    const ok = cli('evaluate', modelDir, '--set', `t=${corpus.test}:msp-podcast`, '--set', `v=${corpus.test}:1,7:valence=valence`,
+      '--robustness', 'preprint', '--condition', 'gain', '--report', out);
+    expect(ok.stderr).toMatch(/report: .*report\.html/);
+    expect(ok.status).toBe(0);
+    const saved = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { sets: Array<{ name: string; dimensions: string[] }>; robustness: { conditions: Array<{ name: string }> } };
+    expect(saved.sets.map((x) => [x.name, x.dimensions.length])).toEqual([['t', 3], ['v', 3]]);
+    expect(saved.robustness.conditions.map((c) => c.name)).toEqual(['gain']);
+    const bad = cli('evaluate', modelDir, '--set', 'no-equals-sign');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe('ser-torch: --set no-equals-sign: expected name=manifest[:labelRange[:column=dimension,...]] (ERR_INPUT)');
   });
 
   test('readManifest maps columns and lists unreadable rows', async () => {
@@ -242,6 +262,9 @@ describe('evaluate with named sets on a tiny model', () => {
     expect(m.skipped.map((x) => [x.file, x.line])).toEqual([['gone.wav', 2]]);
     expect(m.skipped[0].reason).toMatch(/gone\.wav/);
     await expect(readManifest(jsonl, 'mosi', { columns: { sentiment: 'valence' } })).rejects.toThrow(AudioError);
+    // A column mapped to its own name stays what it is.
+    const same = await readManifest(corpus.test, [1, 7], { columns: { valence: 'valence' } });
+    expect(same.dimensions).toEqual(['arousal', 'dominance', 'valence']);
     expect(cccOrNull([1, 1], [1, 1])).toBeNull();
   });
 });

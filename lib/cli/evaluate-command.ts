@@ -57,7 +57,8 @@ export function parseSet(text: string, sets: Record<string, EvaluationSet> = {})
   return { ...sets, [name]: set };
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+/** Repeatable and comma-separated: --condition gain,tone --condition fade */
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter((x) => x !== '')];
 const numbers = (v: string) => v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
 
 export function registerEvaluateCommand(program: Command): void {
@@ -70,7 +71,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--label-range <range>', 'min,max or a preset (with <manifest>)', parseLabelRange)
     .option('--robustness <suites>', 'paper, preprint or paper,preprint')
     .option('--noise <folder>', 'noise clips, one sub-folder per class (default: built-in white, pink, babble)')
-    .option('--condition <name>', 'only this robustness condition (repeat)', collect)
+    .option('--condition <names>', 'only these robustness conditions (comma-separated or repeated)', collect)
     .option('--seed <n>', 'seed of the perturbations and the bootstrap', Number)
     .option('--fairness', 'per-gender and per-speaker scores (needs speaker and gender columns)')
     .option('--min-speaker-samples <n>', 'speakers with more rows get their own CCC (default 200)', Number)

@@ -70,9 +70,19 @@ function meanOver(results: readonly RobustnessResult[], dims: readonly Dimension
   return out;
 }
 
-export async function runRobustness(settings: NonNullable<Resolved['robustness']>, ctx: RobustnessContext): Promise<RobustnessReport> {
+export interface RobustnessPlan {
+  settings: NonNullable<Resolved['robustness']>;
+  noise: NoiseSource;
+  conditions: Condition[];
+}
+
+/** The noise and the conditions, checked before any audio is predicted (a typo fails at once). */
+export async function planRobustness(settings: NonNullable<Resolved['robustness']>): Promise<RobustnessPlan> {
   const noise = settings.noise ? await loadNoiseFolder(settings.noise) : builtinNoise();
-  const conditions = chooseConditions(settings, noise);
+  return { settings, noise, conditions: chooseConditions(settings, noise) };
+}
+
+export async function runRobustness({ settings, noise, conditions }: RobustnessPlan, ctx: RobustnessContext): Promise<RobustnessReport> {
   const sets = ctx.sets.filter((s) => settings.sets.includes(s.spec.name));
   const clean = ctx.clean.filter((s) => settings.sets.includes(s.spec.name));
   const total = new Set(sets.flatMap((s) => s.manifest.rows.map((r) => r.path))).size;

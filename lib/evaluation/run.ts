@@ -14,7 +14,7 @@ import { runEfficiency } from './efficiency';
 import { fairness } from './fairness';
 import { type EvaluationOptions, resolveOptions } from './options';
 import { cccScores, meanScore, type ScoredRow } from './paired';
-import { runRobustness } from './robustness';
+import { planRobustness, runRobustness } from './robustness';
 import { distinctFiles, predictSets, readSets, scoreSets, type ScoredSet } from './test-sets';
 
 const SCATTER_POINTS = 5000;
@@ -61,6 +61,7 @@ export async function evaluateModel(model: SerModel<string> | string, options: E
   const dir = typeof model === 'string' ? model : null;
   if (settings.efficiency && !dir) throw new InputError('evaluate: efficiency loads the model again (pruned, timed): pass its folder, not a loaded model');
   const runDir = findRunDir(dir, options.trainingRun);
+  const robustnessPlan = settings.robustness ? await planRobustness(settings.robustness) : null;
   const owned = typeof model === 'string' ? await loadModel<string>(model, options) : null;
   const m: SerModel<string> = owned ?? (model as SerModel<string>);
   try {
@@ -105,8 +106,8 @@ export async function evaluateModel(model: SerModel<string> | string, options: E
         scatter: scatter(s.scored, s.dimensions),
       });
     }
-    const robustness = settings.robustness
-      ? await runRobustness(settings.robustness, { model: m, sets, clean, batchSize: options.batchSize, signal: options.signal, onProgress: options.onProgress })
+    const robustness = robustnessPlan
+      ? await runRobustness(robustnessPlan, { model: m, sets, clean, batchSize: options.batchSize, signal: options.signal, onProgress: options.onProgress })
       : null;
     const efficiency = settings.efficiency && dir
       ? await runEfficiency(

@@ -134,7 +134,7 @@ void map_columns(std::vector<std::string>& names, const std::map<std::string, st
       continue;
     }
     for (auto& n : names)
-      if (n == to) n = hidden(to);
+      if (n == to && from != to) n = hidden(to);
   }
   for (auto& n : names) {
     auto it = columns.find(n);
