@@ -51,10 +51,16 @@ async function main() {
     if (!(worst < 1e-4)) throw new Error('predict is ' + worst + ' from the reference');
     const [fromFile] = await model.predict(smoke.wav);
     if (!Object.values(fromFile).every(Number.isFinite)) throw new Error('non-finite prediction for the WAV');
-    console.log(JSON.stringify({ ok: true, app: 'cjs', torch: ser.info().torchVersion, prediction: fromSamples }));
   } finally {
     model.dispose();
   }
+  // The evaluation and its report from the installed package (vega renders in a worker thread).
+  const manifest = require('path').join(__dirname, 'eval.csv');
+  fs.writeFileSync(manifest, ['file,arousal,valence', smoke.wav + ',0.2,0.3', smoke.wav + ',0.7,0.6', ''].join(String.fromCharCode(10)));
+  const report = await ser.evaluate(smoke.modelDir, { sets: { smoke: manifest } });
+  const files = await ser.writeReport(report, require('path').join(__dirname, 'report'));
+  if (!fs.readFileSync(files.html, 'utf8').includes('<svg')) throw new Error('report.html has no chart');
+  console.log(JSON.stringify({ ok: true, app: 'cjs', torch: ser.info().torchVersion, reportSets: report.sets.length }));
 }
 main().catch((e) => {
   console.error(e);
