@@ -1,9 +1,9 @@
 // The paper's fairness views of one set: per gender (CCC, the female − male gap, the bias of the
 // mean errors) and per speaker with enough rows (CCC with a seeded bootstrap interval, and the
 // spread across speakers).
-import type { FairnessReport, GroupScores, Scores, SpeakerScores } from '../report/schema';
+import type { FairnessReport, GroupScores, SpeakerScores } from '../report/schema';
 import type { Dimension } from '../types';
-import { cccScores, meanErrors, pairs, type ScoredRow } from './paired';
+import { cccScores, difference, meanErrors, pairs, type ScoredRow } from './paired';
 import { bootstrapCcc, type BootstrapSettings, spread } from './stats';
 
 export interface FairnessSettings {
@@ -18,16 +18,6 @@ const GENDER_WORDS: Record<string, string> = { f: 'female', female: 'female', w:
 export function normaliseGender(value: string): string {
   const v = value.trim().toLowerCase();
   return GENDER_WORDS[v] ?? v;
-}
-
-function difference(a: Scores, b: Scores, dims: readonly Dimension[]): Scores {
-  const out: Scores = {};
-  for (const d of dims) {
-    const x = a[d];
-    const y = b[d];
-    out[d] = typeof x === 'number' && typeof y === 'number' ? x - y : null;
-  }
-  return out;
 }
 
 /** Lets the event loop run between speakers: a bootstrap of 1000 x 200 draws per speaker and dimension adds up. */

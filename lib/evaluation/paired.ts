@@ -49,3 +49,14 @@ export function meanScore(scores: Scores): number | null {
   const v = Object.values(scores).filter((x): x is number => typeof x === 'number');
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }
+
+/** a − b per dimension; null where either is missing. */
+export function difference(a: Scores, b: Scores, dims: readonly Dimension[]): Scores {
+  const out: Scores = {};
+  for (const d of dims) {
+    const x = a[d];
+    const y = b[d];
+    out[d] = typeof x === 'number' && typeof y === 'number' ? x - y : null;
+  }
+  return out;
+}

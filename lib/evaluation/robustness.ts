@@ -7,7 +7,7 @@ import { builtinNoise, type Condition, loadNoiseFolder, type NoiseSource, robust
 import type { RobustnessReport, RobustnessResult, Scores } from '../report/schema';
 import type { Dimension } from '../types';
 import type { EvaluationProgress, Resolved } from './options';
-import { cccScores, type ScoredRow } from './paired';
+import { cccScores, difference, type ScoredRow } from './paired';
 import { predictSets, type ReadSet, type ScoredSet } from './test-sets';
 
 /** The preprint's threshold: an output "moves" when it changes by .05 or more. */
@@ -32,16 +32,6 @@ export function chooseConditions(settings: NonNullable<Resolved['robustness']>, 
     }
   }
   return all.filter((c) => settings.conditions?.includes(c.name));
-}
-
-function delta(perturbed: Scores, clean: Scores, dims: readonly Dimension[]): Scores {
-  const out: Scores = {};
-  for (const d of dims) {
-    const p = perturbed[d];
-    const c = clean[d];
-    out[d] = typeof p === 'number' && typeof c === 'number' ? p - c : null;
-  }
-  return out;
 }
 
 function stableShare(clean: readonly ScoredRow[], perturbed: Map<string, Prediction<string>>, dims: readonly Dimension[]): Scores {
@@ -102,7 +92,7 @@ export async function runRobustness({ settings, noise, conditions }: RobustnessP
       if (condition.suite === 'paper') {
         const perturbed = both.map((r) => ({ row: r.row, pred: predictions.get(r.row.path) as Prediction<string> }));
         const ccc = cccScores(perturbed, set.dimensions);
-        results.push({ set: set.spec.name, condition: condition.name, ccc, delta: delta(ccc, cccScores(both, set.dimensions), set.dimensions) });
+        results.push({ set: set.spec.name, condition: condition.name, ccc, delta: difference(ccc, cccScores(both, set.dimensions), set.dimensions) });
       } else {
         results.push({ set: set.spec.name, condition: condition.name, stableShare: stableShare(both, predictions, set.dimensions) });
       }
