@@ -18,10 +18,14 @@ import {
   checkSignal,
   checkString,
   checkThreads,
+  type DistributedSettings,
   describeValue,
+  resolveDistributed,
+  type ResolvedDistributed,
 } from './validate';
 
 export type { DevScores, TrainEvent, TrainResult, TrainSettings } from './types';
+export type { DistributedSettings } from './validate';
 
 /** train()'s options: the settings the addon reads (TrainSettings, lib/types.ts) and the JS-side ones. */
 export interface TrainOptions extends TrainSettings {
@@ -33,6 +37,14 @@ export interface TrainOptions extends TrainSettings {
    * `aborted: true`). Already aborted: train() rejects with AbortError and starts nothing.
    */
   signal?: AbortSignal;
+  /**
+   * Data-parallel training over c10d (Gloo): 'env' reads torchrun's variables (RANK, WORLD_SIZE,
+   * MASTER_ADDR, MASTER_PORT, LOCAL_WORLD_SIZE); an object places this process explicitly. Every
+   * other option keeps its meaning (batchSize is the global batch, split across the ranks), so
+   * the number of processes changes speed, not results. Rank 0 evaluates, writes outDir and
+   * emits the events; the others emit none. Left out: one process.
+   */
+  distributed?: 'env' | DistributedSettings;
 }
 
 /** The paper's CNN14 recipe; options the caller sets win. */
@@ -40,8 +52,8 @@ export const CNN14_RECIPE = { optimizer: 'sgd', lr: 0.01, momentum: 0.9, batchSi
 
 const PRECISIONS = ['fp32', 'bf16', 'auto'] as const;
 
-/** Checks every option (nothing reaches the addon with a wrong type) and returns the label range. */
-function checkOptions(opts: TrainOptions): [number, number] {
+/** Checks every option (nothing reaches the addon with a wrong type) and returns the label range and where this process sits. */
+function checkOptions(opts: TrainOptions): [[number, number], ResolvedDistributed | undefined] {
   const call = 'train';
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
     throw new InputError(`train(options): an options object with train, dev and outDir is required, got ${describeValue(opts)}`);
@@ -80,7 +92,8 @@ function checkOptions(opts: TrainOptions): [number, number] {
   }
   checkFunction(call, 'onEvent', opts.onEvent);
   checkSignal(call, opts.signal);
-  return resolveLabelRange(opts.labelRange, call);
+  const distributed = resolveDistributed(call, opts.distributed);
+  return [resolveLabelRange(opts.labelRange, call), distributed];
 }
 
 /** Whether the run trains a CNN14 (and so takes CNN14_RECIPE's defaults). */
@@ -110,10 +123,17 @@ async function resumeFolder(outDir: string): Promise<string | undefined> {
 }
 
 /** The addon's options: exactly the keys it reads, none undefined (the C++ defaults stay). */
-function nativeOptions(opts: TrainOptions, labelRange: [number, number], recipe: Partial<NativeTrainOptions>): NativeTrainOptions {
-  const { onEvent: _onEvent, signal: _signal, labelRange: _range, ...rest } = opts;
+function nativeOptions(
+  opts: TrainOptions,
+  labelRange: [number, number],
+  recipe: Partial<NativeTrainOptions>,
+  distributed: ResolvedDistributed | undefined,
+): NativeTrainOptions {
+  const { onEvent: _onEvent, signal: _signal, labelRange: _range, distributed: _distributed, ...rest } = opts;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<NativeTrainOptions>;
-  return { ...recipe, ...defined, train: opts.train, dev: opts.dev, outDir: opts.outDir, labelRange };
+  const base = { ...recipe, ...defined, train: opts.train, dev: opts.dev, outDir: opts.outDir, labelRange };
+  // The addon reads `distributed` when present (binding/napi/train_job.cpp).
+  return distributed ? ({ ...base, distributed } as NativeTrainOptions) : base;
 }
 
 /**
@@ -144,13 +164,13 @@ export class TrainingRun implements Promise<TrainResult>, AsyncIterable<TrainEve
   }
 
   async #start(opts: TrainOptions): Promise<TrainResult> {
-    const labelRange = checkOptions(opts);
+    const [labelRange, distributed] = checkOptions(opts);
     if (opts.signal?.aborted) throw new AbortError('train: the AbortSignal is already aborted; nothing was started');
     const addon = await native(() => nativeAddon());
     const { onEvent, signal } = opts;
     const recipe = (await trainsCnn14(opts)) ? CNN14_RECIPE : {};
     const handle = await native(() =>
-      addon.train(nativeOptions(opts, labelRange, recipe), (event) => {
+      addon.train(nativeOptions(opts, labelRange, recipe, distributed), (event) => {
         this.#events.push(event);
         this.#wake();
         onEvent?.(event);

@@ -99,3 +99,84 @@ export function checkSignal(call: string, v: unknown): void {
     Object.prototype.toString.call(s) === '[object AbortSignal]';
   if (!ok) fail(call, 'signal', 'an AbortSignal', v);
 }
+
+/** train({ distributed }): this process's place in a data-parallel run, given explicitly. */
+export interface DistributedSettings {
+  /** This process, 0 to worldSize - 1. Rank 0 evaluates, writes outDir and emits the events. */
+  rank: number;
+  /** Processes in the run, on every machine. */
+  worldSize: number;
+  /** Rank 0's machine (it serves the rendezvous store on masterPort). */
+  masterAddr: string;
+  masterPort: number;
+  /** Processes on this machine: they share its cores (default 1). */
+  localWorldSize?: number;
+  /** How long a collective (and the start) may wait for a peer; default 1800. */
+  timeoutSeconds?: number;
+}
+
+/** What the addon reads: DistributedSettings plus torchrun's agent store. */
+export interface ResolvedDistributed extends DistributedSettings {
+  agentStore: boolean;
+  restartCount: number;
+}
+
+function envInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number, fallback?: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') {
+    if (fallback !== undefined) return fallback;
+    throw new InputError(`train: distributed: 'env' needs the environment variable ${name} (torchrun sets it)`);
+  }
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+    throw new InputError(`train: distributed: 'env': ${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+/**
+ * `distributed: 'env'` reads torchrun's variables (RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR,
+ * MASTER_PORT; TORCHELASTIC_USE_AGENT_STORE and TORCHELASTIC_RESTART_COUNT in its default mode,
+ * SER_TORCH_DIST_TIMEOUT for the timeout); an object is checked as given. Undefined: one process.
+ */
+export function resolveDistributed(call: string, v: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedDistributed | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'env') {
+    const worldSize = envInteger(env, 'WORLD_SIZE', 1, 1 << 20);
+    const masterAddr = env.MASTER_ADDR;
+    if (!masterAddr) throw new InputError(`${call}: distributed: 'env' needs the environment variable MASTER_ADDR (torchrun sets it)`);
+    return {
+      rank: envInteger(env, 'RANK', 0, worldSize - 1),
+      worldSize,
+      masterAddr,
+      masterPort: envInteger(env, 'MASTER_PORT', 1, 65535),
+      localWorldSize: envInteger(env, 'LOCAL_WORLD_SIZE', 1, worldSize, 1),
+      timeoutSeconds: envInteger(env, 'SER_TORCH_DIST_TIMEOUT', 1, 7 * 86400, 1800),
+      agentStore: /^(1|true)$/i.test(env.TORCHELASTIC_USE_AGENT_STORE ?? ''),
+      restartCount: envInteger(env, 'TORCHELASTIC_RESTART_COUNT', 0, 1 << 20, 0),
+    };
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    fail(call, 'distributed', "'env' or { rank, worldSize, masterAddr, masterPort }", v);
+  }
+  const d = v as Partial<DistributedSettings>;
+  const key = (k: string) => `distributed.${k}`;
+  const known = ['rank', 'worldSize', 'masterAddr', 'masterPort', 'localWorldSize', 'timeoutSeconds'];
+  for (const k of Object.keys(d)) {
+    if (!known.includes(k)) throw new InputError(`${call}: distributed.${k} is not an option (known: ${known.join(', ')})`);
+  }
+  if (d.worldSize === undefined) throw new InputError(`${call}: distributed.worldSize is required`);
+  checkInteger(call, key('worldSize'), d.worldSize, 1, 1 << 20);
+  for (const k of ['rank', 'masterAddr', 'masterPort'] as const) {
+    if (d[k] === undefined) throw new InputError(`${call}: distributed.${k} is required`);
+  }
+  checkInteger(call, key('rank'), d.rank, 0, d.worldSize - 1);
+  checkString(call, key('masterAddr'), d.masterAddr, { required: true });
+  checkInteger(call, key('masterPort'), d.masterPort, 1, 65535);
+  checkInteger(call, key('localWorldSize'), d.localWorldSize, 1, d.worldSize);
+  checkNumber(call, key('timeoutSeconds'), d.timeoutSeconds, { min: 1, max: 7 * 86400 });
+  return {
+    rank: d.rank!, worldSize: d.worldSize, masterAddr: d.masterAddr!, masterPort: d.masterPort!,
+    localWorldSize: d.localWorldSize ?? 1, timeoutSeconds: d.timeoutSeconds ?? 1800, agentStore: false, restartCount: 0,
+  };
+}

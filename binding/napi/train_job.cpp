@@ -34,6 +34,25 @@ struct Message {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1: larger seeds lose bits in JS
 
+// lib/train.ts resolves `distributed: 'env'` (torchrun's variables) into this object.
+ser::distributed::DistributedOptions to_distributed_options(const Napi::Value& value) {
+  OptionReader r(value, "train: distributed");
+  ser::distributed::DistributedOptions d;
+  d.enabled = true;
+  for (const char* key : {"rank", "worldSize", "masterAddr", "masterPort"})
+    if (!r.has(key)) r.fail(key, "is required");
+  d.world_size = static_cast<int>(r.integer("worldSize", 0, 1, 1 << 20));
+  d.rank = static_cast<int>(r.integer("rank", -1, 0, d.world_size - 1));
+  d.local_world_size = static_cast<int>(r.integer("localWorldSize", 1, 1, d.world_size));
+  d.master_addr = r.text("masterAddr", "");
+  if (d.master_addr.empty()) r.fail("masterAddr", "must be a host name or address");
+  d.master_port = static_cast<int>(r.integer("masterPort", 0, 1, 65535));
+  d.timeout_seconds = r.number("timeoutSeconds", d.timeout_seconds, 1, 86400 * 7);
+  d.agent_store = r.flag("agentStore", false);
+  d.restart_count = static_cast<int>(r.integer("restartCount", 0, 0, 1 << 20));
+  return d;
+}
+
 ser::train::TrainOptions to_train_options(const Napi::Value& value) {
   OptionReader r(value, "train");
   ser::train::TrainOptions t;
@@ -78,6 +97,7 @@ ser::train::TrainOptions to_train_options(const Napi::Value& value) {
   t.dropout = regularisation("dropout", t.dropout);
   t.layerdrop = regularisation("layerdrop", t.layerdrop);
   t.mask_time_prob = regularisation("maskTimeProb", t.mask_time_prob);
+  if (r.has("distributed")) t.distributed = to_distributed_options(r.raw("distributed"));
   return t;
 }
 
@@ -99,6 +119,10 @@ Napi::Object event_to_js(Napi::Env env, const ser::train::TrainEvent& e) {
     o.Set("samplesPerSecond", e.samples_per_second);
     o.Set("audioSecondsPerSecond", e.audio_seconds_per_second);
     o.Set("paddingShare", e.padding_share);
+    if (e.communication_seconds >= 0) {  // data-parallel runs
+      o.Set("communicationSeconds", e.communication_seconds);
+      o.Set("allreduceBytes", e.allreduce_bytes);
+    }
   } else if (e.type == "epoch" || e.type == "eval") {
     o.Set("devCcc", per_dimension(env, e.dimensions, e.dev_ccc));
     o.Set("devCccMean", e.dev_ccc_mean);

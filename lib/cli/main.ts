@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 
 import { runDemo } from '../demo';
+import { InputError } from '../errors';
 import { type LabelRange, parseLabelRange } from '../label-range';
 import { loadModel, type Device, type Precision } from '../model';
 import { packageVersion } from '../package-version';
@@ -39,6 +40,7 @@ interface TrainCliOptions {
   resume?: boolean;
   json?: boolean;
   confineAudioPaths?: boolean;
+  nproc?: number;
 }
 
 interface DemoCliOptions {
@@ -95,10 +97,18 @@ program
   .option('--resume', 'continue from <out>/last')
   .option('--json', 'events as JSON lines on stdout')
   .option('--confine-audio-paths', "refuse manifest audio paths outside the manifest's folder")
+  .option('--nproc <n>', 'data-parallel: n processes on this machine (the batch is split across them)', Number)
   .action(async (o: TrainCliOptions) => {
+    if (o.nproc !== undefined) {
+      process.exitCode = await runLocalRanks(o.nproc);
+      return;
+    }
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
+    // Started by torchrun (or by --nproc): one rank of a data-parallel run.
+    const distributed = process.env.RANK !== undefined && process.env.WORLD_SIZE !== undefined ? 'env' : undefined;
     const result = await train({
+      distributed,
       architecture: o.architecture, model: o.model, train: o.train, dev: o.dev, outDir: o.out, labelRange: o.labelRange, optimizer: o.optimizer,
       lr: o.lr, batchSize: o.batchSize, epochs: o.epochs, maxBatchSeconds: o.maxBatchSeconds,
       maxClipSeconds: o.maxClipSeconds, numLayers: o.numLayers, freezeFeatureEncoder: !o.unfreezeCnn,
@@ -109,6 +119,43 @@ program
     if (o.json) console.log(JSON.stringify({ type: 'result', ...result }));
     else console.error(`best: ${result.bestDir} (dev CCC ${JSON.stringify(result.bestDevCcc)})${result.aborted ? ' [aborted]' : ''}`);
   });
+
+/**
+ * `train --nproc n`: this command again in n child processes with torchrun's variables set
+ * (rank 0 serves the rendezvous on a free local port). Rank 0's output is this command's; the
+ * others' stderr is passed on with their rank. Resolves to the first failing exit code, else 0.
+ */
+async function runLocalRanks(n: number): Promise<number> {
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InputError(`train: --nproc must be an integer in [1, 1024], got ${n}`);
+  if (process.env.RANK !== undefined) throw new InputError('train: --nproc inside a launched rank (RANK is set): use one or the other');
+  const { spawn } = await import('child_process');
+  const net = await import('net');
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const p = (server.address() as { port: number }).port;
+      server.close(() => resolve(p));
+    });
+  });
+  const args = process.argv.slice(2);
+  const at = args.findIndex((a) => a === '--nproc' || a.startsWith('--nproc='));
+  args.splice(at, args[at] === '--nproc' ? 2 : 1);
+  const codes = await Promise.all(
+    Array.from({ length: n }, (_, rank) => {
+      const env = { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(n),
+        LOCAL_WORLD_SIZE: String(n), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+        env, stdio: ['ignore', rank === 0 ? 'inherit' : 'ignore', rank === 0 ? 'inherit' : 'pipe'],
+      });
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        for (const line of chunk.split('\n').filter(Boolean)) process.stderr.write(`[rank ${rank}] ${line}\n`);
+      });
+      process.on('SIGINT', () => child.kill('SIGINT'));
+      return new Promise<number>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+    }),
+  );
+  return codes.find((c) => c !== 0) ?? 0;
+}
 
 registerEvaluateCommand(program);
 registerPerturbCommand(program);

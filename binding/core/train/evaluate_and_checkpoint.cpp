@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "error.h"
+#include "train/distributed_run.h"
 #include "train/evaluator.h"
 #include "train/metrics_log.h"
 
@@ -26,14 +27,16 @@ bool predictions_finite(const Evaluation& ev) {
   return true;
 }
 
-}  // namespace
+[[noreturn]] void weights_not_finite(const TrainingSession& s, const std::string& name) {
+  throw Error(ErrorCode::Diverged, "train: the weights are no longer finite at step " + std::to_string(s.state.step) +
+                                       "; training stopped before writing " + name + ", the checkpoints in " +
+                                       s.options.out_dir + " are the last good ones");
+}
 
-void save_checkpoint(TrainingSession& s, const std::string& name, bool with_optimizer, const LoopState& at,
-                     const EmitEvent& emit) {
-  if (!weights_finite(s))
-    throw Error(ErrorCode::Diverged, "train: the weights are no longer finite at step " + std::to_string(s.state.step) +
-                                         "; training stopped before writing " + name + ", the checkpoints in " +
-                                         s.options.out_dir + " are the last good ones");
+// The one-process save (rank 0's in a data-parallel run).
+void save_here(TrainingSession& s, const std::string& name, bool with_optimizer, const LoopState& at,
+               const EmitEvent& emit) {
+  if (!weights_finite(s)) weights_not_finite(s, name);
   write_checkpoint(s.options.out_dir, name, s.folder.model, s.folder.config, s.folder.pre, at,
                    with_optimizer ? s.optimizer.get() : nullptr, s.device);
   TrainEvent e;
@@ -45,7 +48,8 @@ void save_checkpoint(TrainingSession& s, const std::string& name, bool with_opti
   emit(e);
 }
 
-void evaluate_dev(TrainingSession& s, bool end_of_epoch, const EmitEvent& emit) {
+// The one-process evaluation (rank 0's in a data-parallel run).
+void evaluate_here(TrainingSession& s, bool end_of_epoch, const EmitEvent& emit) {
   TrainEvent e;
   e.type = end_of_epoch ? "epoch" : "eval";
   e.epoch = s.state.epoch;
@@ -83,9 +87,73 @@ void evaluate_dev(TrainingSession& s, bool end_of_epoch, const EmitEvent& emit) 
   if (e.best) {
     s.state.best_mean = ev.ccc_mean;
     s.state.best_ccc = ev.ccc;
-    save_checkpoint(s, "best", false, s.state, emit);
+    save_here(s, "best", false, s.state, emit);
   }
   emit(e);
+}
+
+// Rank 0 evaluated (and maybe saved best): every rank takes its verdict, so that all of them
+// hold the same best / last evaluation. Layout: status, best mean, has best, last mean, last
+// step, best CCC (dims), last CCC (dims). Status 1: rank 0 stopped on non-finite predictions.
+void share_evaluation(TrainingSession& s, bool diverged) {
+  const int64_t dims = static_cast<int64_t>(s.train_set.dimensions.size());
+  auto t = at::zeros({5 + 2 * dims}, at::kDouble);
+  if (s.group->rank() == 0) {
+    t[0] = diverged ? 1.0 : 0.0;
+    t[1] = s.state.best_mean;
+    t[2] = s.state.best_ccc.empty() ? 0.0 : 1.0;
+    t[3] = s.last_eval_mean;
+    t[4] = static_cast<double>(s.last_eval_step);
+    for (int64_t d = 0; d < dims && d < static_cast<int64_t>(s.state.best_ccc.size()); ++d)
+      t[5 + d] = s.state.best_ccc[d];
+    for (int64_t d = 0; d < dims && d < static_cast<int64_t>(s.last_eval_ccc.size()); ++d)
+      t[5 + dims + d] = s.last_eval_ccc[d];
+  }
+  s.group->broadcast({t}, 0);
+  if (s.group->rank() == 0) return;
+  auto v = t.accessor<double, 1>();
+  if (v[0] != 0)
+    throw Error(ErrorCode::Diverged, "train: the model predicts non-finite values on dev at step " +
+                                         std::to_string(s.state.step) +
+                                         " (found by rank 0); training stopped, the "
+                                         "checkpoints in " +
+                                         s.options.out_dir + " are the last good ones");
+  s.state.best_mean = v[1];
+  s.state.best_ccc.clear();
+  s.last_eval_ccc.clear();
+  for (int64_t d = 0; d < dims; ++d) {
+    if (v[2] != 0) s.state.best_ccc.push_back(v[5 + d]);
+    s.last_eval_ccc.push_back(v[5 + dims + d]);
+  }
+  s.last_eval_mean = v[3];
+  s.last_eval_step = static_cast<int64_t>(v[4]);
+  s.loss_since_eval = 0;
+  s.steps_since_eval = 0;
+}
+
+}  // namespace
+
+void save_checkpoint(TrainingSession& s, const std::string& name, bool with_optimizer, const LoopState& at,
+                     const EmitEvent& emit) {
+  if (!s.group) return save_here(s, name, with_optimizer, at, emit);
+  // Every rank holds the same weights: each refuses non-finite ones itself, none waits in vain.
+  average_buffers(s);
+  if (!weights_finite(s)) weights_not_finite(s, name);
+  if (s.group->rank() == 0) save_here(s, name, with_optimizer, at, emit);
+  s.group->barrier();  // the others go on once the checkpoint is whole
+}
+
+void evaluate_dev(TrainingSession& s, bool end_of_epoch, const EmitEvent& emit) {
+  if (!s.group) return evaluate_here(s, end_of_epoch, emit);
+  average_buffers(s);
+  if (s.group->rank() != 0) return share_evaluation(s, false);
+  try {
+    evaluate_here(s, end_of_epoch, emit);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::Diverged) share_evaluation(s, true);
+    throw;
+  }
+  share_evaluation(s, false);
 }
 
 }  // namespace ser::train

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "distributed/options.h"
 #include "train/manifest.h"
 
 namespace ser::train {
@@ -41,6 +42,8 @@ struct TrainOptions {
   double dropout = -1;  // hidden, attention, activation, feat_proj, final dropouts
   double layerdrop = -1;
   double mask_time_prob = -1;  // 0 turns SpecAugment time masking off
+  // Data-parallel across processes: every option keeps its meaning (batch_size is the global batch).
+  distributed::DistributedOptions distributed;
 };
 
 struct TrainEvent {
@@ -55,6 +58,9 @@ struct TrainEvent {
   std::string path, kind;                   // checkpoint folder and "best" | "last"
   std::string precision, precision_reason;  // start: what the run computes in, and why
   std::string message;                      // warning
+  // step, data-parallel runs: time this step waited on the other ranks, payload it all-reduced
+  double communication_seconds = -1;
+  double allreduce_bytes = 0;
 };
 
 struct TrainResult {

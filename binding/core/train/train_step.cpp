@@ -9,6 +9,7 @@
 #include "preprocess/pad_batch.h"
 #include "train/batch_plan.h"
 #include "train/ccc_loss.h"
+#include "train/distributed_step.h"
 
 namespace ser::train {
 namespace {
@@ -93,7 +94,11 @@ StepOutcome train_step(TrainingSession& s, const PreparedBatch& batch) {
   gold = gold.to(s.device);
 
   auto micro = split_micro_batches(positions, secs, s.options.max_batch_seconds, 0);
-  if (micro.size() == 1) {
+  if (s.sync) {
+    const double waited = s.sync->wait_seconds();
+    out.loss = distributed_backward(s, batch, gold, secs);
+    out.communication_seconds = s.sync->wait_seconds() - waited;
+  } else if (micro.size() == 1) {
     auto pred = forward(s, batch, micro[0]).index_select(0, at::argsort(rows_tensor(micro[0], s.device)));
     auto loss = ccc_loss(pred, gold);
     out.loss = loss.item<double>();

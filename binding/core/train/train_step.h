@@ -10,7 +10,8 @@ namespace ser::train {
 struct StepOutcome {
   double loss = 0;
   double lr = 0;
-  double audio_seconds = 0;  // audio in the batch (after cropping)
+  double audio_seconds = 0;           // audio in the batch (after cropping)
+  double communication_seconds = -1;  // data-parallel: waited for the gradient sum after backward
 };
 
 // Forward, loss, backward, clip, optimiser step; advances s.state.step. A batch needs at least

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -17,7 +18,9 @@
 #include "runtime/warnings.h"
 #include "train/batch_loader.h"
 #include "train/batch_plan.h"
+#include "train/distributed_run.h"
 #include "train/evaluate_and_checkpoint.h"
+#include "train/metrics_log.h"
 #include "train/out_dir_lock.h"
 #include "train/train_step.h"
 #include "train/training_session.h"
@@ -89,6 +92,10 @@ void emit_step(const TrainingSession& s, const StepOutcome& step, size_t example
   e.samples_per_second = static_cast<double>(examples) / seconds_taken;
   e.audio_seconds_per_second = step.audio_seconds / seconds_taken;
   e.padding_share = padding_share;
+  if (s.sync) {
+    e.communication_seconds = step.communication_seconds;
+    e.allreduce_bytes = static_cast<double>(s.sync->bytes_per_step());
+  }
   emit(e);
 }
 
@@ -100,7 +107,8 @@ bool run_epoch(TrainingSession& s, const EmitEvent& emit, const std::atomic<bool
   BatchLoader loader(s.train_set, s.folder.config, s.folder.pre, *s.cache, plan.batches, s.state.next_batch, settings);
   PreparedBatch batch;
   while (true) {
-    if (abort.load()) {
+    // Data-parallel: every rank stops at the same step when any of them is asked to.
+    if (s.group ? s.group->any(abort.load()) : abort.load()) {
       save_checkpoint(s, "last", true, s.state, emit);
       return false;
     }
@@ -123,20 +131,30 @@ bool run_epoch(TrainingSession& s, const EmitEvent& emit, const std::atomic<bool
 
 }  // namespace
 
-TrainResult run_training(const TrainOptions& o, const EmitEvent& emit, const std::atomic<bool>& abort) {
+TrainResult run_training(const TrainOptions& o, const EmitEvent& emit_all, const std::atomic<bool>& abort) {
   return with_torch_errors([&] {
+    // Data-parallel: rank 0 owns outDir and speaks to the user; the others train and wait.
+    const bool distributed = o.distributed.enabled;
+    const bool rank0 = !distributed || o.distributed.rank == 0;
+    const EmitEvent silent = [](const TrainEvent&) {};
+    const EmitEvent& emit = rank0 ? emit_all : silent;
     // One run per outDir at a time. A resume locks before it reads the checkpoint (another run may
     // be swapping it); a new run is refused, if at all, before outDir is created.
     std::optional<OutDirLock> lock;
     std::error_code ec;
-    if (o.resume && fs::is_directory(o.out_dir, ec)) lock.emplace(o.out_dir);
-    auto session = prepare_session(o);
+    if (rank0 && o.resume && fs::is_directory(o.out_dir, ec)) lock.emplace(o.out_dir);
+    auto session = distributed ? prepare_distributed_session(o) : prepare_session(o);
     TrainingSession& s = *session;
     runtime::tune_process();
     if (o.threads > 0) at::set_num_threads(o.threads);
+    else if (distributed)  // torchrun sets OMP_NUM_THREADS=1: share this machine's cores instead
+      at::set_num_threads(std::max(1, runtime::available_cores() / std::max(1, o.distributed.local_world_size)));
     else runtime::apply_threads();
-    if (!lock) lock.emplace(o.out_dir);  // creates outDir
-    remove_stale_temporaries(o.out_dir);
+    if (rank0) {
+      if (!lock) lock.emplace(o.out_dir);  // creates outDir
+      remove_stale_temporaries(o.out_dir);
+      start_metrics(o.out_dir, !s.resume_dir.empty(), s.state.step);
+    }
     NoMkldnn no_mkldnn(!s.folder.config.is_cnn14() && !o.freeze_feature_encoder);
     AnomalyModeFromEnvironment anomaly_mode;
 

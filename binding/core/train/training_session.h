@@ -10,6 +10,8 @@
 #include <torch/optim/optimizer.h>
 
 #include "api/model_folder.h"
+#include "distributed/gradient_sync.h"
+#include "distributed/process_group.h"
 #include "precision/precision.h"
 #include "train/audio_cache.h"
 #include "train/checkpoint_store.h"
@@ -38,6 +40,9 @@ struct TrainingSession {
   double last_eval_mean = 0;
   double loss_since_eval = 0;  // summed step losses since the last dev evaluation (metrics.jsonl)
   int64_t steps_since_eval = 0;
+  // Data-parallel runs only (null in one process): the ranks, and the gradient sum over them.
+  std::shared_ptr<distributed::Group> group;
+  std::unique_ptr<distributed::GradientSync> sync;
 };
 
 // Validates the options, reads both manifests, opens the model (or the checkpoint to resume),

@@ -1,0 +1,118 @@
+#include "train/distributed_step.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "preprocess/pad_batch.h"
+#include "train/batch_plan.h"
+#include "train/ccc_loss.h"
+
+namespace ser::train {
+namespace {
+
+at::Tensor rows_tensor(const std::vector<size_t>& part, c10::Device device) {
+  return at::tensor(std::vector<int64_t>(part.begin(), part.end()), at::kLong).to(device);
+}
+
+// As train_step's forward, with the input padded to `pad_to` samples: a rank's share then sees
+// exactly the input the whole batch gives it in one process (padding can change the outputs).
+at::Tensor forward(TrainingSession& s, const PreparedBatch& batch, const std::vector<size_t>& part, int64_t pad_to) {
+  std::vector<const std::vector<float>*> items;
+  for (size_t k : part) items.push_back(&batch.waves[k]);
+  std::vector<int64_t> lengths;
+  auto x = preprocess::pad_batch(items, lengths);
+  if (pad_to > x.size(1)) x = at::constant_pad_nd(x, {0, pad_to - x.size(1)});
+  auto out = s.folder.model->run(x.to(s.device), lengths);
+  return out.logits.index_select(1, s.head_rows).to(at::kFloat);
+}
+
+// Every rank's predictions of its share (rows `share` each, zero-padded), as the batch's rows.
+at::Tensor gather_batch(TrainingSession& s, const at::Tensor& local, size_t n, int64_t dims) {
+  const int world = s.group->size();
+  const int64_t share = static_cast<int64_t>((n + world - 1) / world);
+  auto padded = at::zeros({share, dims}, local.options().device(at::kCPU));
+  if (local.size(0) > 0) padded.narrow(0, 0, local.size(0)).copy_(local.detach().cpu());
+  auto all = s.group->all_gather(padded);  // (world, share, dims)
+  std::vector<at::Tensor> values;
+  std::vector<size_t> rows;
+  for (int r = 0; r < world; ++r) {
+    auto theirs = rank_share(n, r, world);
+    values.push_back(all[r].narrow(0, 0, static_cast<int64_t>(theirs.size())));
+    rows.insert(rows.end(), theirs.begin(), theirs.end());
+  }
+  auto batch = at::zeros({static_cast<int64_t>(n), dims}, padded.options());
+  return batch.index_copy(0, rows_tensor(rows, at::kCPU), at::cat(values)).to(s.device);
+}
+
+}  // namespace
+
+std::vector<size_t> rank_share(size_t batch_size, int rank, int world_size) {
+  std::vector<size_t> mine;
+  for (size_t k = static_cast<size_t>(rank); k < batch_size; k += static_cast<size_t>(world_size)) mine.push_back(k);
+  return mine;
+}
+
+double distributed_backward(TrainingSession& s, const PreparedBatch& batch, const at::Tensor& gold,
+                            const std::vector<double>& seconds) {
+  const size_t n = batch.waves.size();
+  const int64_t dims = gold.size(1);
+  const auto mine = rank_share(n, s.group->rank(), s.group->size());
+  std::vector<size_t> all(n);
+  for (size_t k = 0; k < n; ++k) all[k] = k;
+  // One process would run the batch in one pass: pad every share to the batch's longest clip.
+  const bool one_pass = split_micro_batches(all, seconds, s.options.max_batch_seconds, 0).size() == 1;
+  int64_t pad_to = 0;
+  if (one_pass)
+    for (const auto& w : batch.waves) pad_to = std::max<int64_t>(pad_to, static_cast<int64_t>(w.size()));
+  const auto micro = mine.empty() ? std::vector<std::vector<size_t>>{}
+                                  : split_micro_batches(mine, seconds, s.options.max_batch_seconds, 0);
+  const auto mine_rows = rows_tensor(mine, s.device);
+
+  if (micro.size() <= 1) {
+    auto local = mine.empty() ? at::zeros({0, dims}, gold.options()) : forward(s, batch, mine, pad_to);
+    auto pred = gather_batch(s, local, n, dims);
+    if (!mine.empty()) pred = pred.index_copy(0, mine_rows, local);  // the live rows carry the graph
+    auto loss = ccc_loss(pred, gold);
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) return value;
+    s.sync->arm();
+    if (!mine.empty()) loss.backward();
+    s.sync->finish();
+    return value;
+  }
+
+  // Accumulation, as train_step's accumulated_backward over this rank's micro-batches.
+  auto& model = s.folder.model;
+  auto gen = at::globalContext().defaultGenerator(s.device);
+  std::vector<at::Tensor> buffers = model->buffers(), before;
+  for (auto& b : buffers) before.push_back(b.detach().clone());
+  std::vector<at::Tensor> rng_states;
+  auto local_all = at::zeros({static_cast<int64_t>(n), dims}, gold.options());
+  {
+    at::NoGradGuard no_grad;
+    for (const auto& part : micro) {
+      rng_states.push_back(gen.get_state());
+      local_all.index_copy_(0, rows_tensor(part, s.device), forward(s, batch, part, 0));
+    }
+    for (size_t k = 0; k < buffers.size(); ++k) buffers[k].copy_(before[k]);
+  }
+  auto pred = gather_batch(s, local_all.index_select(0, mine_rows), n, dims);
+  pred.requires_grad_(true);
+  auto loss = ccc_loss(pred, gold);
+  const double value = loss.item<double>();
+  if (!std::isfinite(value)) return value;
+  loss.backward();
+  auto grad = pred.grad();
+  auto after = gen.get_state();
+  for (size_t m = 0; m < micro.size(); ++m) {
+    gen.set_state(rng_states[m]);
+    if (m + 1 == micro.size()) s.sync->arm();  // the last micro-batch completes the gradients
+    forward(s, batch, micro[m], 0).backward(grad.index_select(0, rows_tensor(micro[m], s.device)));
+  }
+  gen.set_state(after);
+  s.sync->finish();
+  return value;
+}
+
+}  // namespace ser::train

@@ -1,0 +1,202 @@
+// Data-parallel training (c10d Gloo) with 2 ranks on localhost, each a child process running
+// lib/ from source: the same run on 1 rank and on 2 ends with the same weights (Adam and SGD,
+// the exact global CCC loss and the gradient sum), a rank killed with -9 ends the other quickly
+// with a typed error naming it while `last` stays whole, a resume continues (same or another
+// world size), and ranks that disagree on the options are refused at the start.
+import { type ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+import { loadModel, train, type TrainOptions } from '../lib';
+import { maxAbsDiff } from './helpers/fixtures';
+import { readSafetensors } from './helpers/safetensors';
+import { oneStep } from './helpers/train-step';
+
+jest.setTimeout(240_000);
+
+const root = path.join(__dirname, '..');
+const child = ['-r', './test/helpers/ts-register.js', 'test/helpers/distributed-child.ts'];
+
+type Line = { type: string; code?: string; message?: string; step?: number; kind?: string; [k: string]: unknown };
+interface RankRun {
+  exit: Promise<{ code: number | null; lines: Line[]; stderr: string }>;
+  process: ChildProcess;
+  lines: Line[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `world` ranks with torchrun's variables; `onLine` sees each rank's JSON lines as they come. */
+async function startRanks(world: number, options: object, onLine?: (rank: number, line: Line) => void): Promise<RankRun[]> {
+  const port = await freePort();
+  return Array.from({ length: world }, (_, rank) => {
+    const env = {
+      ...process.env, RANK: String(rank), WORLD_SIZE: String(world), LOCAL_RANK: String(rank),
+      LOCAL_WORLD_SIZE: String(world), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), SER_TORCH_DIST_TIMEOUT: '60',
+    };
+    const p = spawn(process.execPath, [...child, JSON.stringify(options)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: Line[] = [];
+    let out = '', stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const parts = out.split('\n');
+      out = parts.pop()!;
+      for (const text of parts) {
+        const line = JSON.parse(text) as Line;
+        lines.push(line);
+        onLine?.(rank, line);
+      }
+    });
+    p.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exit = new Promise<{ code: number | null; lines: Line[]; stderr: string }>((resolve) =>
+      p.on('close', (code) => resolve({ code, lines, stderr })),
+    );
+    return { exit, process: p, lines };
+  });
+}
+
+async function runRanks(world: number, options: object) {
+  return Promise.all((await startRanks(world, options)).map((r) => r.exit));
+}
+
+function weights(dir: string) {
+  return readSafetensors(path.join(dir, 'model.safetensors'));
+}
+
+/** The largest difference over the tensors whose name `only` accepts (all by default). */
+function worstDiff(a: string, b: string, only: (name: string) => boolean = () => true): number {
+  const got = weights(a), want = weights(b);
+  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+  let worst = 0;
+  for (const [name, w] of want) if (only(name)) worst = Math.max(worst, maxAbsDiff(got.get(name)!.data, w.data));
+  return worst;
+}
+
+// Attention's key bias has a zero gradient in exact arithmetic (softmax ignores a shift shared
+// by all keys): what it gets is rounding noise (~1e-9), which depends on the summation order.
+// Adam divides by the gradient's own size, so it turns any noise into steps of up to lr, in
+// one process as much as in two: those tensors are held to lr * steps, SGD's to 1e-5 too.
+const noiseOnly = (name: string) => /attention\.k_proj\.bias$/.test(name);
+
+const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ser-dist-${tag}-`));
+const resultOf = (lines: Line[]) => lines.find((l) => l.type === 'result');
+
+describe.each([
+  ['adam', { optimizer: 'adam', lr: 1e-3 }],
+  ['sgd', { optimizer: 'sgd', lr: 0.05, momentum: 0.9 }],
+])('2 ranks equal 1 rank (%s)', (_name, recipe) => {
+  test.each([
+    ['batch 4: 2 examples per rank, 3 steps', { batchSize: 4, epochs: 3 }],
+    ['batch 2: 1 example per rank, evalEvery 1, 4 steps', { batchSize: 2, epochs: 2, evalEvery: 1 }],
+  ])('%s', async (_what, shape) => {
+    const options = { ...oneStep, ...recipe, ...shape, seed: 3, threads: 1 } as TrainOptions;
+    const single = await train({ ...options, outDir: tmp('one') });
+    const outDir = tmp('two');
+    const ranks = await runRanks(2, { ...options, outDir });
+    for (const r of ranks) expect({ code: r.code, error: r.lines.find((l) => l.type === 'error') }).toEqual({ code: 0, error: undefined });
+    const [zero, one] = ranks.map((r) => resultOf(r.lines)!);
+    expect(zero.steps).toBe(single.steps);
+    expect(one.steps).toBe(single.steps);
+    // Same best decisions on every rank, from rank 0's evaluation.
+    expect(zero.bestDevCccMean).toBeCloseTo(single.bestDevCccMean!, 5);
+    expect(one.bestDevCccMean).toBe(zero.bestDevCccMean);
+    // Events come from rank 0 only; its step events report the communication.
+    expect(ranks[1].lines.filter((l) => l.type !== 'result')).toEqual([]);
+    const steps = ranks[0].lines.filter((l) => l.type === 'step');
+    expect(steps).toHaveLength(single.steps);
+    expect(steps[0].allreduceBytes).toBeGreaterThan(0);
+    expect(steps[0].communicationSeconds).toBeGreaterThanOrEqual(0);
+    // The weights: the trained ones moved, and moved the same on 1 and 2 ranks.
+    expect(worstDiff(path.join(oneStep.model), single.lastDir)).toBeGreaterThan(1e-4);
+    const exact = (name: string) => recipe.optimizer === 'sgd' || !noiseOnly(name);
+    expect(worstDiff(path.join(outDir, 'last'), single.lastDir, exact)).toBeLessThan(1e-5);
+    expect(worstDiff(path.join(outDir, 'best'), single.bestDir, exact)).toBeLessThan(1e-5);
+    expect(worstDiff(path.join(outDir, 'last'), single.lastDir)).toBeLessThanOrEqual(recipe.lr * single.steps);
+  });
+});
+
+test('a rank killed with -9 ends the other with ERR_IO naming it; last stays whole; resume on 1 and 2 ranks', async () => {
+  const options = { ...oneStep, batchSize: 2, epochs: 40, seed: 5, threads: 1 };
+  const outDir = tmp('kill');
+  let killedAt = 0;
+  let ranks: RankRun[] = [];
+  ranks = await startRanks(2, { ...options, outDir }, (rank, line) => {
+    // Killed mid-run, once a `last` exists to resume from.
+    if (rank === 0 && killedAt === 0 && line.type === 'step' && line.step! >= 6) {
+      killedAt = performance.now();
+      ranks[1].process.kill('SIGKILL');
+    }
+  });
+  const [zero, one] = await Promise.all(ranks.map((r) => r.exit));
+  const failedAfter = performance.now() - killedAt;
+  expect(one.code).toBeNull(); // killed
+  expect(zero.code).toBe(1);
+  const error = zero.lines.find((l) => l.type === 'error')!;
+  expect(error.code).toBe('ERR_IO');
+  expect(error.message).toMatch(/rank 1 \(pid \d+\) is gone/);
+  expect(failedAfter).toBeLessThan(20_000); // not the 60 s timeout
+  const state = JSON.parse(fs.readFileSync(path.join(outDir, 'last', 'trainer_state.json'), 'utf8')) as { step: number };
+  expect(state.step).toBeGreaterThan(0);
+  expect(state.step).toBeLessThan(80);
+  (await loadModel(path.join(outDir, 'last'))).dispose();
+
+  // Resume with another world size (1 process), then on 2 ranks from where that one stopped.
+  const partial = await train({ ...options, outDir, resume: true, epochs: 30 });
+  expect(partial.steps).toBe(60);
+  const ranksAgain = await runRanks(2, { ...options, outDir, resume: true });
+  for (const r of ranksAgain) expect(r.code).toBe(0);
+  const start = ranksAgain[0].lines.find((l) => l.type === 'start')!;
+  expect(start.step).toBe(60);
+  expect(resultOf(ranksAgain[0].lines)!.steps).toBe(80);
+  expect(resultOf(ranksAgain[1].lines)!.steps).toBe(80);
+});
+
+test('ranks with different options are refused at the start, naming what differs', async () => {
+  const port = await freePort();
+  const base = { ...oneStep, epochs: 1, threads: 1 };
+  const run = (rank: number, seed: number) =>
+    new Promise<Line[]>((resolve) => {
+      const distributed = { rank, worldSize: 2, masterAddr: '127.0.0.1', masterPort: port, timeoutSeconds: 30 };
+      const p = spawn(process.execPath, [...child, JSON.stringify({ ...base, seed, distributed, outDir: tmp('mismatch') })], {
+        cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      p.on('close', () => resolve(out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line)));
+    });
+  const [zero, one] = await Promise.all([run(0, 1), run(1, 2)]);
+  for (const lines of [zero, one]) {
+    const error = lines.find((l) => l.type === 'error')!;
+    expect(error.code).toBe('ERR_INPUT');
+    expect(error.message).toContain("rank 1's options differ from rank 0's");
+  }
+});
+
+test('distributed option validation', async () => {
+  const base = { ...oneStep, outDir: tmp('invalid') };
+  await expect(train({ ...base, distributed: { rank: 2, worldSize: 2, masterAddr: 'h', masterPort: 1 } })).rejects.toThrow(
+    /distributed\.rank/,
+  );
+  await expect(train({ ...base, distributed: { rank: 0, worldSize: 2, masterAddr: 'h' } as never })).rejects.toThrow(
+    /distributed\.masterPort is required/,
+  );
+  await expect(train({ ...base, distributed: 'nope' as never })).rejects.toThrow(/distributed/);
+  const env = { ...process.env };
+  delete process.env.WORLD_SIZE;
+  try {
+    await expect(train({ ...base, distributed: 'env' })).rejects.toThrow(/WORLD_SIZE/);
+  } finally {
+    process.env = env;
+  }
+});
