@@ -200,3 +200,78 @@ test('distributed option validation', async () => {
     process.env = env;
   }
 });
+
+// The CLI from source, as test/kill-resume.test.ts runs it.
+const cli = ['-r', './test/helpers/ts-register.js', 'lib/cli/main.ts'];
+const cliTrain = (outDir: string) => ['train', '--model', oneStep.model, '--train', oneStep.train, '--dev', oneStep.dev,
+  '--out', outDir, '--batch-size', '2', '--epochs', '12', '--max-clip-seconds', '0', '--seed', '7', '--json'];
+const cliReference = () => train({ ...oneStep, batchSize: 2, epochs: 12, seed: 7, outDir: tmp('cli-one') });
+const withoutRankVariables = () => {
+  const env = { ...process.env };
+  for (const k of ['RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT']) delete env[k];
+  return env;
+};
+// Adam (the CLI's default) turns the zero-gradient key biases' rounding noise into steps (see noiseOnly).
+const exactForAdam = (name: string) => !noiseOnly(name);
+
+test('CLI train --nproc 2: rank 0 reports, the run equals one process', async () => {
+  const outDir = tmp('nproc');
+  const p = spawn(process.execPath, [...cli, ...cliTrain(outDir), '--nproc', '2'], {
+    cwd: root, env: withoutRankVariables(), stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '', err = '';
+  p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  p.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const code = await new Promise<number | null>((resolve) => p.on('close', resolve));
+  expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Line);
+  expect(lines.filter((l) => l.type === 'result')).toHaveLength(1); // rank 0's output only
+  expect(resultOf(lines)!.steps).toBe(24);
+  const single = await cliReference();
+  expect(worstDiff(path.join(outDir, 'last'), single.lastDir, exactForAdam)).toBeLessThan(1e-5);
+});
+
+test('torchrun launches the CLI (agent store); with --max_restarts a killed worker restarts the group from last', async () => {
+  const outDir = tmp('torchrun');
+  const args = ['--nproc_per_node', '2', '--no_python', '-r', '1', '-t', '1', '--max_restarts', '1', '--monitor_interval', '1',
+    process.execPath, ...cli, ...cliTrain(outDir)];
+  const p = spawn('torchrun', args, { cwd: root, env: withoutRankVariables(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Line[] = [];
+  let out = '', err = '', killed = false;
+  // torchrun's workers are its own children: kill -9 one of them mid-run.
+  const killAWorker = () => {
+    const workers = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === p.pid;
+      } catch {
+        return false;
+      }
+    });
+    expect(workers).toHaveLength(2);
+    process.kill(Number(workers[1]), 'SIGKILL');
+    killed = true;
+  };
+  p.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    const parts = out.split('\n');
+    out = parts.pop()!;
+    for (const text of parts) {
+      const m = /^\[default0\]:(\{.*\})$/.exec(text);
+      if (!m) continue;
+      const line = JSON.parse(m[1]) as Line;
+      lines.push(line);
+      if (!killed && line.type === 'step' && line.step! >= 4) killAWorker();
+    }
+  });
+  p.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const code = await new Promise<number | null>((resolve) => p.on('close', resolve));
+  expect({ code, killed, err: code === 0 ? '' : err }).toEqual({ code: 0, killed: true, err: '' });
+  // The restarted group resumed from the saved step, not from 0, and finished the run.
+  const starts = lines.filter((l) => l.type === 'start');
+  expect(starts).toHaveLength(2);
+  expect(starts[1].step).toBeGreaterThan(0);
+  expect(resultOf(lines)!.steps).toBe(24);
+  const single = await cliReference();
+  expect(worstDiff(path.join(outDir, 'last'), single.lastDir, exactForAdam)).toBeLessThan(1e-5);
+});

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `ser-torch` command line: predict, embed, train, evaluate, demo, info.
 
+import { existsSync } from 'fs';
+import * as path from 'path';
+
 import { Command } from 'commander';
 
 import { runDemo } from '../demo';
@@ -107,12 +110,15 @@ program
     process.once('SIGINT', () => controller.abort());
     // Started by torchrun (or by --nproc): one rank of a data-parallel run.
     const distributed = process.env.RANK !== undefined && process.env.WORLD_SIZE !== undefined ? 'env' : undefined;
+    // torchrun --max_restarts: a restarted group continues from outDir/last.
+    const restarted = distributed !== undefined && Number(process.env.TORCHELASTIC_RESTART_COUNT ?? 0) > 0 &&
+      existsSync(path.join(o.out, 'last', 'trainer_state.json'));
     const result = await train({
       distributed,
       architecture: o.architecture, model: o.model, train: o.train, dev: o.dev, outDir: o.out, labelRange: o.labelRange, optimizer: o.optimizer,
       lr: o.lr, batchSize: o.batchSize, epochs: o.epochs, maxBatchSeconds: o.maxBatchSeconds,
       maxClipSeconds: o.maxClipSeconds, numLayers: o.numLayers, freezeFeatureEncoder: !o.unfreezeCnn,
-      device: o.device, precision: o.precision, seed: o.seed, resume: o.resume, signal: controller.signal,
+      device: o.device, precision: o.precision, seed: o.seed, resume: o.resume === true || restarted, signal: controller.signal,
       confineAudioPaths: o.confineAudioPaths,
       onEvent: o.json ? (e) => console.log(JSON.stringify(e)) : progressPrinter(),
     });
