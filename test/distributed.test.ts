@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { loadModel, train, type TrainOptions } from '../lib';
+import { nativeAddon } from '../lib/native';
 import { maxAbsDiff } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
 import { oneStep } from './helpers/train-step';
@@ -274,4 +275,29 @@ test('torchrun launches the CLI (agent store); with --max_restarts a killed work
   expect(resultOf(lines)!.steps).toBe(24);
   const single = await cliReference();
   expect(worstDiff(path.join(outDir, 'last'), single.lastDir, exactForAdam)).toBeLessThan(1e-5);
+});
+
+test('CNN14: BatchNorm running statistics are averaged over the ranks before evaluation and saving', async () => {
+  const dir = tmp('cnn14');
+  const corpus = await nativeAddon().synthesizeCorpus({ dir, train: 4, dev: 4, test: 2, seed: 9 });
+  const tiny = path.join(dir, 'tiny');
+  fs.mkdirSync(tiny);
+  await nativeAddon().createModel(tiny, JSON.stringify({ model_type: 'cnn14', channels: [4, 8, 8, 16, 16, 32] }),
+    JSON.stringify({ do_normalize: false, sampling_rate: 16000 }), true, 1);
+  // One step on 4 clips cropped to 1 s: each rank normalises its 2 with their own statistics.
+  const options = { architecture: 'cnn14' as const, model: tiny, train: corpus.train, dev: corpus.dev, labelRange: 'msp-podcast' as const,
+    batchSize: 4, epochs: 1, maxClipSeconds: 1, seed: 2, threads: 1 };
+  const single = await train({ ...options, outDir: tmp('cnn14-one') });
+  const outDir = tmp('cnn14-two');
+  const ranks = await runRanks(2, { ...options, outDir });
+  for (const r of ranks) expect(r.code).toBe(0);
+  expect(resultOf(ranks[1].lines)!.bestDevCccMean).toBe(resultOf(ranks[0].lines)!.bestDevCccMean);
+  // bn0 sees the log-Mel input, the same for any weights: the mean over the ranks of their
+  // batch means is the whole batch's mean, so its running mean is one process's. Rank 0's own
+  // statistics (what an unsynchronised run would save) are half the batch's and differ.
+  const got = weights(path.join(outDir, 'last')), want = weights(single.lastDir);
+  const mean = got.get('bn0.running_mean')!.data;
+  expect(maxAbsDiff(mean, want.get('bn0.running_mean')!.data)).toBeLessThan(1e-5);
+  expect(got.get('bn0.num_batches_tracked')!.data[0]).toBe(1);
+  expect(maxAbsDiff(mean, new Float32Array(mean.length))).toBeGreaterThan(1e-3); // it moved
 });
