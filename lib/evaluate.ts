@@ -5,6 +5,7 @@ import { ccc } from './ccc';
 import { AudioError, InputError } from './errors';
 import type { EvaluationOptions } from './evaluation/options';
 import { predictFiles } from './evaluation/predict-rows';
+import { normaliseGender } from './evaluation/fairness';
 import { evaluateModel } from './evaluation/run';
 import { type LabelRange, resolveLabelRange } from './label-range';
 import { readManifest } from './manifest';
@@ -103,8 +104,8 @@ async function evaluateManifest(model: SerModel<string> | string, data: string, 
     const predictions = predicted.predictions as Prediction<string>[];
     const all = scores(dimensions, rows, predictions, () => true);
     const byGender: Record<string, Scores> = {};
-    for (const g of new Set(rows.map((r) => r.gender).filter(Boolean))) {
-      byGender[g] = scores(dimensions, rows, predictions, (i) => rows[i].gender === g);
+    for (const g of new Set(rows.map((r) => normaliseGender(r.gender)).filter(Boolean))) {
+      byGender[g] = scores(dimensions, rows, predictions, (i) => normaliseGender(rows[i].gender) === g);
     }
     const genderGap = byGender.female && byGender.male
       ? Object.fromEntries(dimensions.map((d) => [d, byGender.female[d] - byGender.male[d]]))

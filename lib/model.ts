@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 
 import { type AudioInputs, toNativeInputs } from './audio-input';
-import { DisposedError, IoError, native } from './errors';
+import { DisposedError, InputError, IoError, native } from './errors';
 import { type NativeDescription, type NativeLoadOptions, type NativeModelHandle, nativeAddon } from './native';
 import { checkSeed, type PerturbSpec, perturbSpecJson } from './perturb';
 import {
@@ -36,6 +36,11 @@ export interface RunOptions {
   perturb?: PerturbSpec;
   /** Seed of the perturbation's random draws (default 0): an integer in [0, 2^53 - 1]. */
   seed?: number;
+  /**
+   * One perturbation key per input instead of its path / '#<index>' (evaluate() passes each file's
+   * path relative to its manifest, so the noise a file gets does not depend on the working directory).
+   */
+  perturbKeys?: string[];
 }
 
 /**
@@ -63,6 +68,9 @@ function runOptions(call: string, opts: RunOptions | null | undefined): RunOptio
   checkInteger(call, 'batchSize', o.batchSize, 1, 65536);
   checkSeed(call, o.seed);
   const perturbJson = o.perturb === undefined ? undefined : perturbSpecJson(call, o.perturb);
+  if (o.perturbKeys !== undefined && !(Array.isArray(o.perturbKeys) && o.perturbKeys.every((k) => typeof k === 'string'))) {
+    throw new InputError(`${call}: 'perturbKeys' must be an array of strings, one per input`);
+  }
   return { ...o, perturbJson };
 }
 
@@ -100,7 +108,10 @@ export class SerModel<L extends string = Dimension> implements AsyncDisposable {
     const handle = this.#live();
     const o = runOptions(kind === 'hidden' ? 'hiddenStates' : kind, opts);
     const inputs = toNativeInputs(input, o.sampleRate, this.info.sampleRate);
-    return native(() => handle.run(inputs, kind, o.batchSize ?? 8, o.perturbJson, o.seed));
+    if (o.perturbKeys && o.perturbKeys.length !== inputs.length) {
+      throw new InputError(`${kind}: 'perturbKeys' has ${o.perturbKeys.length} keys for ${inputs.length} inputs`);
+    }
+    return native(() => handle.run(inputs, kind, o.batchSize ?? 8, o.perturbJson, o.seed, o.perturbKeys));
   }
 
   /** Emotion dimensions for each input (a path, a Float32Array, or an array of either). */

@@ -80,6 +80,8 @@ export interface NativeModelHandle {
     batchSize: number,
     perturbJson?: string,
     seed?: number,
+    /** one perturbation key per input (default: its path, or '#<index>') */
+    perturbKeys?: string[],
   ): Promise<NativeResults>;
   save(dir: string): Promise<void>;
   dispose(): void;

@@ -117,9 +117,19 @@ Napi::Value ModelHandle::Run(const Napi::CallbackInfo& info) {
   else if (kind == "hidden") k = ser::OutputKind::HiddenStates;
   else throw make_error(env, "ERR_INPUT", "unknown output kind \"" + kind + "\"");
   const int batch = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 1;
-  // (inputs, kind, batch, perturbJson?, seed?): the spec is checked here, before any work is queued.
+  // (inputs, kind, batch, perturbJson?, seed?, perturbKeys?): the spec is checked here, before any work is queued.
   auto perturbation = to_perturbation(info[3]);
   const uint64_t seed = to_seed(info[4], kind.c_str());
+  // perturbKeys?: one key per input (lib/model.ts checks the count and types; checked again here).
+  if (!info[5].IsUndefined()) {
+    if (!info[5].IsArray() || info[5].As<Napi::Array>().Length() != inputs.size())
+      throw make_error(env, "ERR_INPUT", kind + ": perturbKeys must be an array of strings, one per input");
+    auto keys = info[5].As<Napi::Array>();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      if (!keys.Get(i).IsString()) throw make_error(env, "ERR_INPUT", kind + ": perturbKeys must be strings");
+      inputs[i].key = keys.Get(i).As<Napi::String>().Utf8Value();
+    }
+  }
   return queue<RunWorker>(env, std::move(m), std::move(inputs), k, batch, std::move(perturbation), seed);
 }
 

@@ -1,7 +1,8 @@
 // `ser-torch perturb <files...> --out <dir>`: perturbed copies of audio files under each robustness
 // condition, written as WAV (<out>/<condition>/<name>.wav) so a person can listen to them. Each
 // copy is what model.predict(files, { perturb, seed }) feeds a 16 kHz model: the same key (the
-// path as given), seed and rate.
+// path as given, or with --manifest-dir the path relative to that folder, as evaluate() keys a
+// manifest's files), seed (default 1, as evaluate()'s) and rate.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 
@@ -48,6 +49,8 @@ export interface PerturbCliOptions {
   condition?: string[];
   noise?: string;
   seed?: number;
+  /** key files by their path relative to this folder (evaluate's keys for a manifest's files) */
+  manifestDir?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -91,7 +94,8 @@ export async function writePerturbedCopies(files: string[], o: PerturbCliOptions
   for (let i = 0; i < files.length; i++) {
     const samples = await native(() => addon.loadMono(files[i], RATE));
     for (const c of conditions) {
-      const copy = await perturb(samples, c.spec, { seed: o.seed ?? 0, key: files[i], sampleRate: RATE });
+      const key = o.manifestDir ? path.relative(path.resolve(o.manifestDir), path.resolve(files[i])) : files[i];
+      const copy = await perturb(samples, c.spec, { seed: o.seed ?? 1, key, sampleRate: RATE });
       const dir = path.join(o.out, c.name);
       const file = path.join(dir, names[i]);
       try {
@@ -115,7 +119,8 @@ export function registerPerturbCommand(program: Command): void {
     .option('--suite <suite>', `${SUITES.join(' or ')}`, 'paper')
     .option('--condition <name>', 'only this condition (repeatable, or comma-separated; default: the whole suite)', collect)
     .option('--noise <folder>', 'noise clips, one sub-folder per class (paper suite; default: built-in white, pink, babble)')
-    .option('--seed <n>', 'seed of the random draws (integer)', (v) => Number(v), 0)
+    .option('--seed <n>', 'seed of the random draws (integer; evaluate\'s default is 1)', (v) => Number(v), 1)
+    .option('--manifest-dir <dir>', 'key each file by its path relative to this folder, as evaluate() does for a manifest\'s files')
     .action(async (files: string[], o: PerturbCliOptions) => {
       for (const file of await writePerturbedCopies(files, o)) console.log(file);
     });

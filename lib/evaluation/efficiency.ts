@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { InputError } from '../errors';
 import { loadModel, type SerModel } from '../model';
 import type { EfficiencyReport, EfficiencyRow, LatencyPoint, Scores } from '../report/schema';
 import { info } from '../runtime';
@@ -34,12 +35,26 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
+/** Bytes of the folder's files, following symbolic links (a Hugging Face cache snapshot is all links). */
 export function folderBytes(dir: string): number {
   let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isFile()) total += fs.statSync(path.join(dir, entry.name)).size;
+  for (const name of fs.readdirSync(dir)) {
+    const stat = fs.statSync(path.join(dir, name), { throwIfNoEntry: false });
+    if (stat?.isFile()) total += stat.size;
   }
   return total;
+}
+
+/** Checked once the model is loaded, before any prediction: layers it has, clips it can take. */
+export function checkEfficiency(s: Settings, model: SerModel<string>): void {
+  const layers = model.info.numLayers;
+  for (const n of s.numLayers) {
+    if (n > layers) throw new InputError(`evaluate: efficiency.numLayers ${n} is more than the model's ${layers} transformer layers`);
+  }
+  const minSeconds = model.info.minSamples / model.info.sampleRate;
+  for (const c of s.clipSeconds) {
+    if (c < minSeconds) throw new InputError(`evaluate: efficiency.clipSeconds ${c} is shorter than the model's shortest input (${minSeconds.toFixed(3)} s)`);
+  }
 }
 
 export interface EfficiencyContext {
@@ -93,7 +108,8 @@ export async function runEfficiency(s: Settings, ctx: EfficiencyContext, fullLay
   let loadSeconds = 0;
   for (const numLayers of layers) {
     const started = performance.now();
-    const model = await loadModel<string>(ctx.dir, { ...ctx.load, numLayers: numLayers === fullLayers ? undefined : numLayers });
+    // The "full" row is the model as evaluated (with the caller's own numLayers, if any).
+    const model = await loadModel<string>(ctx.dir, { ...ctx.load, numLayers: numLayers === fullLayers ? ctx.load.numLayers : numLayers });
     const seconds = (performance.now() - started) / 1000;
     try {
       const measured = await measure(model, s, ctx, step);

@@ -20,7 +20,7 @@ export function normaliseGender(value: string): string {
   return GENDER_WORDS[v] ?? v;
 }
 
-/** Lets the event loop run between speakers: a bootstrap of 1000 x 200 draws per speaker and dimension adds up. */
+/** Lets the event loop run between bootstraps (at most 1e8 draws each, see options.ts). */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function fairness(rows: readonly ScoredRow[], dims: readonly Dimension[], settings: FairnessSettings): Promise<FairnessReport> {
@@ -33,20 +33,24 @@ export async function fairness(rows: readonly ScoredRow[], dims: readonly Dimens
   const f = byGender.female;
   const m = byGender.male;
   const bySpeaker: Record<string, SpeakerScores> = {};
-  const counts = new Map<string, number>();
-  for (const r of rows) if (r.row.speaker) counts.set(r.row.speaker, (counts.get(r.row.speaker) ?? 0) + 1);
-  for (const speaker of [...counts.keys()].sort()) {
-    const n = counts.get(speaker) ?? 0;
-    if (n <= settings.minSpeakerSamples) continue;
-    await yieldToEventLoop();
-    const pick = (r: ScoredRow) => r.row.speaker === speaker;
-    const genderOf = rows.find(pick)?.row.gender ?? '';
+  const groups = new Map<string, ScoredRow[]>();
+  for (const r of rows) {
+    if (!r.row.speaker) continue;
+    const group = groups.get(r.row.speaker);
+    if (group) group.push(r);
+    else groups.set(r.row.speaker, [r]);
+  }
+  for (const speaker of [...groups.keys()].sort()) {
+    const mine = groups.get(speaker) ?? [];
+    if (mine.length <= settings.minSpeakerSamples) continue;
     const bootstrap: SpeakerScores['bootstrap'] = {};
     for (const d of dims) {
-      const p = pairs(rows, d, pick);
+      await yieldToEventLoop();
+      const p = pairs(mine, d);
       bootstrap[d] = bootstrapCcc(p.pred, p.gold, settings.bootstrap, `${speaker}\u0000${d}`);
     }
-    bySpeaker[speaker] = { n, gender: genderOf ? normaliseGender(genderOf) : null, ccc: cccScores(rows, dims, pick), bootstrap };
+    const gender = mine[0].row.gender;
+    bySpeaker[speaker] = { n: mine.length, gender: gender ? normaliseGender(gender) : null, ccc: cccScores(mine, dims), bootstrap };
   }
   const speakerSpread: FairnessReport['speakerSpread'] = {};
   for (const d of dims) speakerSpread[d] = spread(Object.values(bySpeaker).map((s) => s.ccc[d] ?? null));

@@ -93,6 +93,7 @@ export interface Resolved {
 }
 
 const CALL = 'evaluate';
+const MAX_BOOTSTRAP_DRAWS = 1e7;
 
 function plainObject(key: string, v: unknown): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(`${CALL}: '${key}' must be an object, got ${describeValue(v)}`);
@@ -208,6 +209,11 @@ export function resolveOptions(opts: EvaluationOptions): Resolved {
     onlyKeys('fairness.bootstrap', b, ['samples', 'repetitions']);
     checkInteger(CALL, 'fairness.bootstrap.samples', b.samples, 2, 1_000_000);
     checkInteger(CALL, 'fairness.bootstrap.repetitions', b.repetitions, 1, 1_000_000);
+    // One bootstrap runs on the event loop between yields: bounded (the default is 200 x 1000).
+    const draws = ((b.samples as number | undefined) ?? 200) * ((b.repetitions as number | undefined) ?? 1000);
+    if (draws > MAX_BOOTSTRAP_DRAWS) {
+      throw new InputError(`${CALL}: fairness.bootstrap: samples x repetitions must be at most ${MAX_BOOTSTRAP_DRAWS.toExponential()}, got ${draws}`);
+    }
     fairness = {
       minSpeakerSamples: (f.minSpeakerSamples as number | undefined) ?? 200,
       samples: (b.samples as number | undefined) ?? 200,
@@ -225,7 +231,7 @@ export function resolveOptions(opts: EvaluationOptions): Resolved {
     checkBoolean(CALL, 'efficiency.ccc', e.ccc);
     efficiency = {
       numLayers: integerList('efficiency.numLayers', e.numLayers, 1, 1024, []),
-      clipSeconds: numberList('efficiency.clipSeconds', e.clipSeconds, 0.1, 600, [1, 4, 8, 16]),
+      clipSeconds: numberList('efficiency.clipSeconds', e.clipSeconds, 0.001, 600, [1, 4, 8, 16]),
       runs: (e.runs as number | undefined) ?? 5,
       batchSizes: integerList('efficiency.batchSizes', e.batchSizes, 1, 256, [1, 2, 4, 8]),
       ccc: (e.ccc as boolean | undefined) ?? false,

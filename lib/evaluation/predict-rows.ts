@@ -1,8 +1,8 @@
 // Predicts many files in bounded chunks: memory follows the chunk, not the manifest (one call for
 // a whole manifest held 2.7 GB of audio at 5k clips). Files are sorted by length so each chunk
-// batches with little padding. A file that fails to decode is reported, not fatal: its chunk is
-// run again file by file to find it.
-import { AudioError } from '../errors';
+// batches with little padding. A file that fails (undecodable, too short for the model, or too
+// short once perturbed) is reported, not fatal: its chunk is run again file by file to find it.
+import { AudioError, InputError } from '../errors';
 import type { Prediction, SerModel } from '../model';
 import type { PerturbSpec } from '../perturb';
 import { checkAborted } from './abort';
@@ -13,6 +13,13 @@ const CHUNK_MAX_FILES = 2048;
 export interface FileToPredict {
   path: string;
   seconds: number;
+  /** the perturbation key (default: the path) */
+  key?: string;
+}
+
+/** An error about this one file (unreadable, too short for the model), not about the call. */
+function isFileProblem(error: unknown, file: string): boolean {
+  return error instanceof AudioError || (error instanceof InputError && error.message.includes(file));
 }
 
 export interface PredictFilesOptions {
@@ -48,22 +55,27 @@ function chunks(files: readonly FileToPredict[]): number[][] {
 
 export async function predictFiles(model: SerModel<string>, files: readonly FileToPredict[], options: PredictFilesOptions = {}): Promise<PredictedFiles> {
   const result: PredictedFiles = { predictions: new Array<Prediction<string> | undefined>(files.length), failures: [] };
-  const run = { batchSize: options.batchSize, perturb: options.perturb, seed: options.seed };
+  const run = (indices: number[]) => ({
+    batchSize: options.batchSize,
+    perturb: options.perturb,
+    seed: options.seed,
+    perturbKeys: options.perturb ? indices.map((i) => files[i].key ?? files[i].path) : undefined,
+  });
   let done = 0;
   for (const chunk of chunks(files)) {
     checkAborted(options.signal);
     try {
-      const predicted = await model.predict(chunk.map((i) => files[i].path), run);
+      const predicted = await model.predict(chunk.map((i) => files[i].path), run(chunk));
       chunk.forEach((i, k) => (result.predictions[i] = predicted[k]));
     } catch (error) {
-      if (!(error instanceof AudioError)) throw error;
+      if (!(error instanceof AudioError || error instanceof InputError)) throw error;
       for (const i of chunk) {
         checkAborted(options.signal);
         try {
-          result.predictions[i] = (await model.predict([files[i].path], run))[0];
+          result.predictions[i] = (await model.predict([files[i].path], run([i])))[0];
         } catch (single) {
-          if (!(single instanceof AudioError)) throw single;
-          result.failures.push({ index: i, reason: single.message });
+          if (!isFileProblem(single, files[i].path)) throw single;
+          result.failures.push({ index: i, reason: single instanceof Error ? single.message : String(single) });
         }
       }
     }

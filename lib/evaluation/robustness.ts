@@ -4,7 +4,7 @@
 import { InputError } from '../errors';
 import type { Prediction, SerModel } from '../model';
 import { builtinNoise, type Condition, loadNoiseFolder, type NoiseSource, robustnessConditions } from '../perturb';
-import type { RobustnessReport, RobustnessResult, Scores } from '../report/schema';
+import type { RobustnessReport, RobustnessResult, Scores, SkippedFile } from '../report/schema';
 import type { Dimension } from '../types';
 import type { EvaluationProgress, Resolved } from './options';
 import { cccScores, difference, type ScoredRow } from './paired';
@@ -72,21 +72,37 @@ export async function planRobustness(settings: NonNullable<Resolved['robustness'
   return { settings, noise, conditions: chooseConditions(settings, noise) };
 }
 
-export async function runRobustness({ settings, noise, conditions }: RobustnessPlan, ctx: RobustnessContext): Promise<RobustnessReport> {
+/** The report's robustness section, and the files that failed under a condition (for report.skipped). */
+export async function runRobustness(
+  { settings, noise, conditions }: RobustnessPlan,
+  ctx: RobustnessContext,
+): Promise<{ report: RobustnessReport; skipped: SkippedFile[] }> {
   const sets = ctx.sets.filter((s) => settings.sets.includes(s.spec.name));
   const clean = ctx.clean.filter((s) => settings.sets.includes(s.spec.name));
   const total = new Set(sets.flatMap((s) => s.manifest.rows.map((r) => r.path))).size;
   const results: RobustnessResult[] = [];
+  const skipped: SkippedFile[] = [];
   for (const condition of conditions) {
     ctx.onProgress?.({ stage: 'robustness', condition: condition.name, done: 0, total });
-    const { predictions } = await predictSets(ctx.model, sets, {
+    const { predictions, failures } = await predictSets(ctx.model, sets, {
       batchSize: ctx.batchSize,
       perturb: condition.spec,
       seed: settings.seed,
       signal: ctx.signal,
       onChunk: (done) => ctx.onProgress?.({ stage: 'robustness', condition: condition.name, done, total }),
     });
+    for (const [file, pred] of predictions) {
+      const bad = Object.entries(pred).find(([, v]) => !Number.isFinite(v));
+      if (bad) {
+        predictions.delete(file);
+        failures.set(file, `the model predicted ${bad[1]} for ${bad[0]}`);
+      }
+    }
     for (const set of clean) {
+      for (const r of set.scored) {
+        const reason = failures.get(r.row.path);
+        if (reason) skipped.push({ set: set.spec.name, file: r.row.path, line: r.row.line, reason: `under ${condition.name}: ${reason}` });
+      }
       // Scored on the rows both runs predicted: a file that fails only perturbed is left out of both.
       const both = set.scored.filter((r) => predictions.has(r.row.path));
       if (condition.suite === 'paper') {
@@ -107,7 +123,7 @@ export async function runRobustness({ settings, noise, conditions }: RobustnessP
       summary.push({ set: set.spec.name, suite, mean });
     }
   }
-  return {
+  const report: RobustnessReport = {
     suites: settings.suites,
     seed: settings.seed,
     noise: { source: noise.source, folder: noise.folder, classes: Object.keys(noise.classes).sort() },
@@ -116,4 +132,5 @@ export async function runRobustness({ settings, noise, conditions }: RobustnessP
     results,
     summary,
   };
+  return { report, skipped };
 }

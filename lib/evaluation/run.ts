@@ -10,7 +10,7 @@ import { REPORT_SCHEMA, REPORT_VERSION, type Report, type Scores, type SetReport
 import { info } from '../runtime';
 import { DIMENSIONS, type Dimension } from '../types';
 import { findRunDir, readConvergence } from './convergence';
-import { runEfficiency } from './efficiency';
+import { checkEfficiency, runEfficiency } from './efficiency';
 import { fairness } from './fairness';
 import { type EvaluationOptions, resolveOptions } from './options';
 import { cccScores, meanScore, type ScoredRow } from './paired';
@@ -62,9 +62,12 @@ export async function evaluateModel(model: SerModel<string> | string, options: E
   if (settings.efficiency && !dir) throw new InputError('evaluate: efficiency loads the model again (pruned, timed): pass its folder, not a loaded model');
   const runDir = findRunDir(dir, options.trainingRun);
   const robustnessPlan = settings.robustness ? await planRobustness(settings.robustness) : null;
+  // Read now: a wrong run folder must not cost a whole evaluation first.
+  const convergence = runDir ? { runDir: path.resolve(runDir), points: readConvergence(runDir) } : null;
   const owned = typeof model === 'string' ? await loadModel<string>(model, options) : null;
   const m: SerModel<string> = owned ?? (model as SerModel<string>);
   try {
+    if (settings.efficiency) checkEfficiency(settings.efficiency, m);
     const sets = await readSets(settings.sets, m, options.confineAudioPaths ?? false);
     if (settings.fairness) {
       for (const s of sets.filter((x) => settings.fairness?.sets.includes(x.spec.name))) {
@@ -106,7 +109,7 @@ export async function evaluateModel(model: SerModel<string> | string, options: E
         scatter: scatter(s.scored, s.dimensions),
       });
     }
-    const robustness = robustnessPlan
+    const robust = robustnessPlan
       ? await runRobustness(robustnessPlan, { model: m, sets, clean, batchSize: options.batchSize, signal: options.signal, onProgress: options.onProgress })
       : null;
     const efficiency = settings.efficiency && dir
@@ -136,10 +139,10 @@ export async function evaluateModel(model: SerModel<string> | string, options: E
       },
       sets: setReports,
       meanOverSets: meanOverSets(setReports),
-      robustness,
+      robustness: robust?.report ?? null,
       efficiency,
-      convergence: runDir ? { runDir: path.resolve(runDir), points: readConvergence(runDir) } : null,
-      skipped: clean.flatMap((s) => s.skipped),
+      convergence,
+      skipped: [...clean.flatMap((s) => s.skipped), ...(robust?.skipped ?? [])],
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

@@ -42,6 +42,9 @@ export async function scorePredictions(items: readonly ScoredItem[], options?: S
   checkInteger(call, 'seed', o.seed, 0, 2 ** 32 - 1);
   checkInteger(call, 'bootstrap.samples', o.bootstrap?.samples, 2, 1_000_000);
   checkInteger(call, 'bootstrap.repetitions', o.bootstrap?.repetitions, 1, 1_000_000);
+  if ((o.bootstrap?.samples ?? 200) * (o.bootstrap?.repetitions ?? 1000) > 1e7) {
+    throw new InputError(`${call}: bootstrap: samples x repetitions must be at most 1e+7`);
+  }
   const rows: ScoredRow[] = items.map((item: ScoredItem, i) => {
     if (typeof item !== 'object' || item === null) throw new InputError(`${call}: items[${i}] must be an object, got ${describeValue(item)}`);
     const labels: PerDimension = {};

@@ -72,5 +72,12 @@ export function bootstrapCcc(pred: readonly number[], gold: readonly number[], s
 export function spread(values: ReadonlyArray<number | null>): Spread | null {
   const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
   if (v.length === 0) return null;
-  return { speakers: v.length, min: Math.min(...v), max: Math.max(...v), mean: mean(v), std: std(v) };
+  // A loop, not Math.min(...v): spreading 100k+ values overflows the call stack.
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of v) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { speakers: v.length, min, max, mean: mean(v), std: std(v) };
 }

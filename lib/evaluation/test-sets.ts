@@ -1,5 +1,7 @@
 // The test sets: read every manifest (column mapping, label range, unreadable files listed), check
 // them against the model, and predict each distinct file once — shared by every view of every set.
+import * as path from 'path';
+
 import { InputError } from '../errors';
 import { readManifest } from '../manifest';
 import type { Prediction, SerModel } from '../model';
@@ -7,7 +9,7 @@ import type { SkippedFile } from '../report/schema';
 import type { Dimension, Manifest } from '../types';
 import type { ResolvedSet } from './options';
 import type { ScoredRow } from './paired';
-import { predictFiles, type PredictFilesOptions } from './predict-rows';
+import { type FileToPredict, predictFiles, type PredictFilesOptions } from './predict-rows';
 
 export interface ReadSet {
   spec: ResolvedSet;
@@ -45,11 +47,20 @@ export async function readSets(sets: readonly ResolvedSet[], model: SerModel<str
   return out;
 }
 
-/** Distinct files of the sets, in first-seen order. */
-export function distinctFiles(sets: readonly ReadSet[]): Array<{ path: string; seconds: number }> {
-  const seen = new Map<string, number>();
-  for (const s of sets) for (const r of s.manifest.rows) if (!seen.has(r.path)) seen.set(r.path, r.seconds);
-  return [...seen].map(([path, seconds]) => ({ path, seconds }));
+/**
+ * Distinct files of the sets, in first-seen order. Each file's perturbation key is its path
+ * relative to the (first) manifest listing it: the noise a file gets does not depend on the
+ * working directory or on where the corpus is mounted.
+ */
+export function distinctFiles(sets: readonly ReadSet[]): FileToPredict[] {
+  const seen = new Map<string, FileToPredict>();
+  for (const s of sets) {
+    const base = path.dirname(path.resolve(s.spec.manifest));
+    for (const r of s.manifest.rows) {
+      if (!seen.has(r.path)) seen.set(r.path, { path: r.path, seconds: r.seconds, key: path.relative(base, path.resolve(r.path)) });
+    }
+  }
+  return [...seen.values()];
 }
 
 /** Predicts the sets' distinct files (optionally perturbed): path -> prediction, and the failures by path. */
@@ -76,7 +87,9 @@ export function scoreSets(sets: readonly ReadSet[], predictions: Map<string, Pre
     const scored: ScoredRow[] = [];
     for (const row of manifest.rows) {
       const pred = predictions.get(row.path);
-      if (pred) scored.push({ row, pred });
+      const bad = pred && Object.entries(pred).find(([, v]) => !Number.isFinite(v));
+      if (pred && bad) skipped.push({ set: spec.name, file: row.path, line: row.line, reason: `the model predicted ${bad[1]} for ${bad[0]}` });
+      else if (pred) scored.push({ row, pred });
       else skipped.push({ set: spec.name, file: row.path, line: row.line, reason: failures.get(row.path) ?? 'not predicted' });
     }
     return { spec, dimensions: manifest.dimensions, rows: manifest.rows.length + manifest.skipped.length, scored, skipped };

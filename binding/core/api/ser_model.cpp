@@ -49,7 +49,8 @@ struct SerModel::Impl {
     const std::string what = file ? in.path : "input " + std::to_string(index);
     std::vector<float> wave =
         file ? audio::load_mono(in.path, rate) : preprocess::checked_resampled(in.samples, in.sample_rate, rate, what);
-    wave = transform(std::move(wave), rate, file ? in.path : "#" + std::to_string(index));
+    const std::string key = !in.key.empty() ? in.key : file ? in.path : "#" + std::to_string(index);
+    wave = transform(std::move(wave), rate, key);
     return preprocess::prepare_waveform(std::move(wave), rate, config, pre, what);
   }
 };

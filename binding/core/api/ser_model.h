@@ -23,6 +23,7 @@ struct AudioInput {
   std::string path;
   std::vector<float> samples;
   double sample_rate = 0;
+  std::string key;  // the perturbation's key; empty: the path, or "#<index>" for samples
 };
 
 enum class OutputKind { Predictions, Embeddings, HiddenStates };

@@ -121,24 +121,26 @@ Example make_example(const Row& row, const std::vector<std::string>& dims, const
 // A column hidden by a mapping keeps its place in the row but no longer names a dimension.
 std::string hidden(const std::string& name) { return std::string("\x01") + name; }
 
-// Applies ManifestRules::columns to column names (a CSV header or a JSON line's keys).
+// Applies ManifestRules::columns to column names (a CSV header or a JSON line's keys), in one pass
+// over the original names (so two columns may swap dimensions). A dimension named by a mapping
+// hides the column of its own name; two columns mapped to one dimension are refused.
 void map_columns(std::vector<std::string>& names, const std::map<std::string, std::string>& columns,
                  const std::string& where, bool each_required) {
+  std::map<std::string, std::string> target_of;
   for (const auto& [from, to] : columns) {
     if (std::find(kDefaultDimensions.begin(), kDefaultDimensions.end(), to) == kDefaultDimensions.end())
       fail_at(ErrorCode::Input, where,
               "columns maps '" + from + "' to '" + to + "', which is not arousal, dominance or valence");
-    if (std::find(names.begin(), names.end(), from) == names.end()) {
-      if (each_required)
-        fail_at(ErrorCode::Input, where, "column '" + from + "' (named in columns) is not in the header");
-      continue;
-    }
-    for (auto& n : names)
-      if (n == to && from != to) n = hidden(to);
+    if (target_of.count(to))
+      fail_at(ErrorCode::Input, where, "columns maps both '" + target_of[to] + "' and '" + from + "' to " + to);
+    target_of[to] = from;
+    if (each_required && std::find(names.begin(), names.end(), from) == names.end())
+      fail_at(ErrorCode::Input, where, "column '" + from + "' (named in columns) is not in the header");
   }
   for (auto& n : names) {
-    auto it = columns.find(n);
-    if (it != columns.end()) n = it->second;
+    auto mapped = columns.find(n);
+    if (mapped != columns.end()) n = mapped->second;
+    else if (target_of.count(n)) n = hidden(n);
   }
 }
 
@@ -216,6 +218,8 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, const M
       for (auto it = j.begin(); it != j.end(); ++it, ++k)
         row[keys[k]] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
       if (m.examples.empty() && m.skipped.empty()) {
+        // A mapped column may first appear on a later line: its dimension is the manifest's anyway.
+        for (const auto& [from, to] : rules.columns) keys.push_back(to);
         m.dimensions = dims_in(keys);
         if (m.dimensions.empty() && require_labels)
           fail_at(ErrorCode::Input, where, "no arousal, dominance or valence field");

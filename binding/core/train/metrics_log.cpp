@@ -7,9 +7,11 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "config/json_file.h"
 #include "error.h"
 
 namespace ser::train {
@@ -38,6 +40,25 @@ void append_metrics(const std::string& out_dir, const MetricsLine& m) {
   ::close(fd);
   if (written != static_cast<ssize_t>(text.size()))
     throw Error(ErrorCode::Io, "cannot append to " + path + ": " + std::strerror(written < 0 ? write_errno : ENOSPC));
+}
+
+void start_metrics(const std::string& out_dir, bool resume, int64_t resume_step) {
+  const std::filesystem::path path = std::filesystem::path(out_dir) / "metrics.jsonl";
+  std::error_code ec;
+  if (!resume) {
+    std::filesystem::remove(path, ec);
+    return;
+  }
+  std::ifstream in(path);
+  if (!in) return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.contains("step") && j["step"].is_number_integer() && j["step"].get<int64_t>() <= resume_step)
+      kept += line + "\n";
+  }
+  in.close();
+  write_text_file_atomic(path.string(), kept);
 }
 
 }  // namespace ser::train

@@ -19,4 +19,8 @@ struct MetricsLine {
 // One write(2) on an O_APPEND descriptor: a crash leaves whole lines. Throws ErrorCode::Io.
 void append_metrics(const std::string& out_dir, const MetricsLine& line);
 
+// At a run's start: a fresh run removes an earlier run's metrics.jsonl; a resume keeps the lines
+// up to the step it resumes from (later ones are the interrupted run's, about to be redone).
+void start_metrics(const std::string& out_dir, bool resume, int64_t resume_step);
+
 }  // namespace ser::train
