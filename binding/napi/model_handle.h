@@ -21,7 +21,8 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
  private:
   std::shared_ptr<ser::SerModel> model(Napi::Env env) const;  // throws once disposed
   Napi::Value Describe(const Napi::CallbackInfo& info);
-  Napi::Value Run(const Napi::CallbackInfo& info);   // (inputs, kind, batchSize, perturbJson?, seed?, perturbKeys?) -> Promise
+  Napi::Value Run(
+      const Napi::CallbackInfo& info);  // (inputs, kind, batchSize, perturbJson?, seed?, perturbKeys?) -> Promise
   Napi::Value Save(const Napi::CallbackInfo& info);  // (dir) -> Promise
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
