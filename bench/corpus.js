@@ -5,14 +5,17 @@
 // audio-seconds per wall-second, decoding included, model loading not; only the ratios between
 // columns mean anything (measured minutes apart on one machine). Not a test.
 //
-//   node bench/corpus.js [--files 200] [--shape large-12] [--batch 8] [--min-seconds 1] [--max-seconds 20]
-//                        [--rate 16000] [--columns ser,pt-files,pt-batches,pt-sorted]
+//   node bench/corpus.js [--files 200] [--shape large-12] [--batch 8] [--ser-batch N] [--min-seconds 1] [--max-seconds 20]
+//                        [--rate 16000] [--columns ser,pt-files,pt-batches,pt-sorted] [--rounds 1]
 //
 // The corpus: --files WAV files (16-bit PCM at --rate Hz) of lengths drawn uniformly from
 // [--min-seconds, --max-seconds] with a fixed seed, and a manifest, in bench/.cache/corpus-<...>/
-// (made once). Each column runs in its own fresh process, one after another:
+// (made once). Each column runs in its own fresh process, one after another; with --rounds N the
+// columns run N times, every other round in reverse order (so a load that comes and goes hits
+// them alike), and each column's median rate is reported:
 //   ser         node bench/corpus.js --worker ser: require('..') (the built package), loadModel(dir),
-//               then predictCorpus(model, manifest, { out, batchSize }) timed
+//               then predictCorpus(model, manifest, { out }) timed (its default batch size, which
+//               is 1 on the CPU; --ser-batch N passes batchSize: N)
 //   pt-files    /usr/bin/python3 bench/peer_corpus_pytorch.py --mode files
 //   pt-batches  ... --mode batches (padded batches of --batch in manifest order, lengths masked)
 //   pt-sorted   ... --mode sorted (the same, files sorted by length first)
@@ -25,7 +28,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { CACHE, CORES, PYTHON, ROOT, TUNED_ENV, checkBuilt, ensureModels, maxRssMb, parseArgs, runScript } = require('./common');
-const { positiveInt } = require('./numbers');
+const { median, positiveInt } = require('./numbers');
 
 const COLUMNS = [
   { key: 'ser', label: 'ser-torch predictCorpus' },
@@ -35,8 +38,8 @@ const COLUMNS = [
 ];
 
 const USAGE = [
-  'usage: node bench/corpus.js [--files N] [--shape large-12] [--batch N] [--min-seconds S] [--max-seconds S]',
-  '                            [--rate HZ] [--columns ser,pt-files,pt-batches,pt-sorted]',
+  'usage: node bench/corpus.js [--files N] [--shape large-12] [--batch N] [--ser-batch N] [--min-seconds S] [--max-seconds S]',
+  '                            [--rate HZ] [--columns ser,pt-files,pt-batches,pt-sorted] [--rounds N]',
 ].join('\n');
 
 function parse(argv) {
@@ -46,14 +49,16 @@ function parse(argv) {
     return n;
   };
   const opts = parseArgs(argv, {
-    defaults: { files: 200, shape: 'large-12', batch: 8, minSeconds: 1, maxSeconds: 20, rate: 16000, columns: COLUMNS.map((c) => c.key) },
+    defaults: { files: 200, shape: 'large-12', batch: 8, minSeconds: 1, maxSeconds: 20, rate: 16000, columns: COLUMNS.map((c) => c.key), rounds: 1 },
     options: {
       '--files': (v, o) => (o.files = positiveInt(v, '--files')),
       '--shape': (v, o) => (o.shape = v),
       '--batch': (v, o) => (o.batch = positiveInt(v, '--batch')),
+      '--ser-batch': (v, o) => (o.serBatch = positiveInt(v, '--ser-batch')),
       '--min-seconds': (v, o) => (o.minSeconds = seconds(v, '--min-seconds')),
       '--max-seconds': (v, o) => (o.maxSeconds = seconds(v, '--max-seconds')),
       '--rate': (v, o) => (o.rate = positiveInt(v, '--rate')),
+      '--rounds': (v, o) => (o.rounds = positiveInt(v, '--rounds')),
       '--columns': (v, o) => {
         o.columns = v.split(',').filter(Boolean);
         for (const c of o.columns) if (!COLUMNS.some((k) => k.key === c)) throw new Error(`--columns: unknown ${c}`);
@@ -137,7 +142,7 @@ async function worker(kind, opts) {
   const t0 = performance.now();
   const model = await ser.loadModel(path.join(CACHE, opts.shape));
   const loadS = (performance.now() - t0) / 1000;
-  const result = await ser.predictCorpus(model, opts.manifest, { out: opts.out, batchSize: opts.batch });
+  const result = await ser.predictCorpus(model, opts.manifest, { out: opts.out, batchSize: opts.serBatch });
   model.dispose();
   const audio = result.audioSecondsPerSecond * result.seconds;
   process.stdout.write(JSON.stringify({
@@ -164,7 +169,7 @@ function runColumn(col, opts, corpus, out) {
   const started = performance.now();
   const r = col.key === 'ser'
     ? spawnSync(process.execPath, [__filename, '--worker', 'ser', '--shape', opts.shape, '--manifest', corpus.manifest, '--out', out,
-      '--batch', String(opts.batch)], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      ...(opts.serBatch ? ['--ser-batch', String(opts.serBatch)] : [])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
     : spawnSync(PYTHON, [path.join(__dirname, 'peer_corpus_pytorch.py'), '--shape', opts.shape, '--manifest', corpus.manifest,
       '--mode', col.mode, '--batch', String(opts.batch), '--threads', String(CORES), '--out', out],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...TUNED_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -200,14 +205,30 @@ async function main(opts) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ser-bench-corpus-'));
   const loadBefore = os.loadavg()[0];
   console.log(`corpus: ${opts.files} files of ${opts.minSeconds}-${opts.maxSeconds} s at ${opts.rate} Hz (${corpus.dir}); ` +
-    `model ${opts.shape}; batch ${opts.batch}; ${CORES} cores`);
+    `model ${opts.shape}; ser batch ${opts.serBatch ?? 'default'}, PyTorch batches of ${opts.batch}; ${CORES} cores`);
+  const runs = Object.fromEntries(opts.columns.map((key) => [key, []]));
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = round % 2 ? [...opts.columns].reverse() : opts.columns;
+    for (const key of order) {
+      const col = COLUMNS.find((c) => c.key === key);
+      const out = path.join(work, `${key}-${round}.jsonl`);
+      process.stderr.write(`round ${round + 1}/${opts.rounds}: ${col.label} ...\n`);
+      const r = runColumn(col, opts, corpus, out);
+      if (!r.error) r.predictions = out;
+      runs[key].push(r);
+    }
+  }
+  // Per column: the run with the median rate (its predictions, RSS and times), and every rate.
   const results = {};
   for (const key of opts.columns) {
-    const col = COLUMNS.find((c) => c.key === key);
-    const out = path.join(work, `${key}.jsonl`);
-    process.stderr.write(`running ${col.label} ...\n`);
-    results[key] = runColumn(col, opts, corpus, out);
-    if (!results[key].error) results[key].predictions = out;
+    const ok = runs[key].filter((r) => !r.error);
+    if (ok.length === 0) {
+      results[key] = runs[key][0];
+      continue;
+    }
+    const mid = median(ok.map((r) => r.audio_s_per_s));
+    const pick = ok.reduce((best, r) => (Math.abs(r.audio_s_per_s - mid) < Math.abs(best.audio_s_per_s - mid) ? r : best));
+    results[key] = { ...pick, audio_s_per_s: mid, rates: ok.map((r) => r.audio_s_per_s) };
   }
   const ref = results.ser && !results.ser.error ? readPredictions(results.ser.predictions) : null;
   console.log(`\n${'column'.padEnd(34)} ${'audio-s/s'.padStart(10)} ${'wall s'.padStart(8)} ${'peak RSS MB'.padStart(12)}  max |diff| vs ser`);
@@ -230,7 +251,12 @@ async function main(opts) {
       console.log(`ser / ${COLUMNS.find((c) => c.key === key).label}: ${ratios[`ser/${key}`].toFixed(2)}x`);
     }
   }
-  console.log(`\nload average before the run: ${loadBefore.toFixed(2)} on ${CORES} cores`);
+  if (opts.rounds > 1) {
+    for (const key of opts.columns.filter((k) => results[k].rates)) {
+      console.log(`${key} rates: ${results[key].rates.map((x) => x.toFixed(2)).join(', ')}`);
+    }
+  }
+  console.log(`\nload average before the run: ${loadBefore.toFixed(2)}, after: ${os.loadavg()[0].toFixed(2)}, on ${CORES} cores`);
   fs.mkdirSync(CACHE, { recursive: true });
   const file = path.join(CACHE, 'corpus-results.json');
   fs.writeFileSync(file, JSON.stringify({

@@ -139,6 +139,23 @@ test('a folder: every audio file, in path order, with the values of lone predict
   expect(last.filesPerSecond).toBeGreaterThan(0);
 });
 
+test('a folder: links to files are followed, links to folders are not; confineAudioPaths refuses links out of it', async () => {
+  const dir = tmpDir('links');
+  const [inside] = makeCorpus(path.join(dir, 'corpus'), 1);
+  const outsideFile = writeWav(path.join(dir, 'elsewhere', 'far.wav'), signal(RATE, 5));
+  fs.symlinkSync(outsideFile, path.join(dir, 'corpus', 'link.wav'));
+  fs.symlinkSync(path.join(dir, 'elsewhere'), path.join(dir, 'corpus', 'linked-folder'));
+  const open = await predictCorpus(model, path.join(dir, 'corpus'), { out: path.join(dir, 'open.jsonl') });
+  expect(open).toMatchObject({ files: 2, predicted: 2 });
+  expect(readJsonl(path.join(dir, 'open.jsonl')).records.map((r) => r.file)).toEqual([inside, path.join(dir, 'corpus', 'link.wav')]);
+
+  const confined = await predictCorpus(model, path.join(dir, 'corpus'), { out: path.join(dir, 'confined.jsonl'), confineAudioPaths: true });
+  expect(confined).toMatchObject({ files: 2, predicted: 1 });
+  expect(confined.skipped).toEqual([
+    { file: path.join(dir, 'corpus', 'link.wav'), reason: expect.stringContaining('a link that leaves the folder') as string },
+  ]);
+});
+
 test('a manifest: its row order, its rows, CSV and JSONL alike; labels on any scale are ignored', async () => {
   const dir = tmpDir('manifest');
   const files = makeCorpus(path.join(dir, 'audio'), 12).reverse(); // not the folder's order

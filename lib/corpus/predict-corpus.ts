@@ -20,30 +20,14 @@ import {
 } from '../validate';
 import { type CorpusEntry, readCorpusInput } from './corpus-input';
 import { corpusAddon, isProblem } from './native-corpus';
-import { OutputFile } from './output-file';
-import { checkLabels, type CorpusRecord, headerText, OUTPUT_FORMATS, type OutputFormat, outputFormat, recordText } from './output-format';
-import { readExistingOutput } from './resume';
+import { openOutput } from './open-output';
+import { type CorpusProgress, ProgressMeter } from './progress';
+import { checkLabels, type CorpusRecord, OUTPUT_FORMATS, type OutputFormat, outputFormat, recordText } from './output-format';
 import { paddedBatches, planWindows } from './windows';
 
 const CALL = 'predictCorpus';
 
-export interface CorpusProgress {
-  /** Files done: written to the output (predicted or failed), those resumed from it included. */
-  files: number;
-  /** Files in the input. */
-  total: number;
-  /** Audio of the files done, in seconds (resumed ones included). */
-  audioSeconds: number;
-  /** Audio of every file in the input, in seconds (from the files' headers). */
-  totalAudioSeconds: number;
-  /** Files that could not be predicted so far (resumed error records included). */
-  failed: number;
-  /** This run's rates (resumed files not counted). */
-  filesPerSecond: number;
-  audioSecondsPerSecond: number;
-  /** The audio still to do at this run's rate. */
-  etaSeconds: number;
-}
+export type { CorpusProgress } from './progress';
 
 export interface PredictCorpusOptions extends LoadOptions {
   /** The output file (created, or appended to with resume). */
@@ -57,8 +41,10 @@ export interface PredictCorpusOptions extends LoadOptions {
    */
   resume?: boolean;
   /**
-   * Most inputs per forward pass (default 8): a batch holds clips of similar length and pads at
-   * most 10 %. A window (what is written at once) is up to 8 x batchSize files and 600 s of audio.
+   * Most inputs per forward pass; a batch holds clips of similar length and pads at most 10 %.
+   * Default: 1 on the CPU, where a batch computes no faster per second of audio than lone clips
+   * (4 clips of 10 s took 1.2-1.3x as long batched as one by one with large-12), 8 on CUDA. A
+   * window (what is written at once) is up to 8 x batchSize files and 600 s of audio.
    */
   batchSize?: number;
   /** After each window is written. */
@@ -131,17 +117,6 @@ export async function predictCorpus(model: SerModel<string> | string, input: str
   }
 }
 
-/** Marks the entries the output already has a record for (as often as it has one per file). */
-function resumedEntries(entries: CorpusEntry[], records: CorpusRecord[]): boolean[] {
-  const held = new Map<string, number>();
-  for (const r of records) held.set(r.file, (held.get(r.file) ?? 0) + 1);
-  return entries.map((e) => {
-    const n = held.get(e.file) ?? 0;
-    if (n > 0) held.set(e.file, n - 1);
-    return n > 0;
-  });
-}
-
 async function run(
   model: SerModel<string>,
   entries: CorpusEntry[],
@@ -150,39 +125,17 @@ async function run(
   started: number,
 ): Promise<CorpusResult> {
   const labels = model.labels;
-  const batchSize = options.batchSize ?? 8;
+  const batchSize = options.batchSize ?? (model.info.device === 'cpu' ? 1 : 8);
   const minSamples = model.info.minSamples;
   const rate = model.info.sampleRate;
   const addon = await corpusAddon();
 
-  let done = entries.map(() => false);
-  const skipped: Array<{ file: string; reason: string }> = [];
-  let output: OutputFile;
-  const before = options.resume ? await fsp.stat(options.out).catch(() => null) : null;
-  if (before && before.size > 0) {
-    const previous = await readExistingOutput(CALL, options.out, format, labels);
-    if (previous.records.length > 0 && !previous.records.some((r) => entries.some((e) => e.file === r.file))) {
-      throw new InputError(`${CALL}: none of the ${previous.records.length} files in ${options.out} is in this input: it is the output of another corpus`);
-    }
-    done = resumedEntries(entries, previous.records);
-    const errors = new Map(previous.records.flatMap((r) => ('error' in r ? [[r.file, r.error] as const] : [])));
-    entries.forEach((e, i) => {
-      if (done[i] && errors.has(e.file)) skipped.push({ file: e.file, reason: errors.get(e.file)! });
-    });
-    output = await OutputFile.open(CALL, options.out, previous.fresh ? { keepBytes: 0, header: headerText(format, labels) } : { keepBytes: previous.keepBytes });
-  } else {
-    output = await OutputFile.open(CALL, options.out, { header: headerText(format, labels) });
-  }
-
+  const { output, done, failed: previouslyFailed } = await openOutput(CALL, options.out, {
+    format, labels, resume: options.resume ?? false, entries,
+  });
+  const skipped = [...previouslyFailed];
   const resumed = done.filter(Boolean).length;
-  const totalAudio = entries.reduce((s, e) => s + e.seconds, 0);
-  let filesDone = resumed;
-  let audioDone = entries.reduce((s, e, i) => s + (done[i] ? e.seconds : 0), 0);
-  let failed = skipped.length;
-  const audioAtStart = audioDone;
-  let predicted = 0;
-  let audioThisRun = 0;
-  const runStart = performance.now();
+  const meter = new ProgressMeter(entries.map((e) => e.seconds), done, skipped.length);
 
   // The files of one window still to do, decoded on the loader threads.
   const decode = (w: [number, number]) => {
@@ -215,34 +168,13 @@ async function run(
         const reason = e.problem ?? problems.get(i);
         const record: CorpusRecord = reason !== undefined ? { file: e.file, error: reason } : { file: e.file, values: values.get(i)! };
         text += recordText(format, labels, record);
-        if (reason !== undefined) {
-          skipped.push({ file: e.file, reason });
-          failed++;
-        } else {
-          predicted++;
-          audioThisRun += e.seconds;
-        }
-        filesDone++;
-        audioDone += e.seconds;
+        if (reason !== undefined) skipped.push({ file: e.file, reason });
+        meter.add(e.seconds, reason === undefined);
       }
       await writing; // the window before is on disk first: records stay in input order
       writing = output.append(CALL, text);
-      const progress = { files: filesDone, audio: audioDone, failed };
-      writing = writing.then(() => {
-        if (!options.onProgress) return;
-        const elapsed = (performance.now() - runStart) / 1000;
-        const audioRate = elapsed > 0 ? (progress.audio - audioAtStart) / elapsed : 0;
-        options.onProgress({
-          files: progress.files,
-          total: entries.length,
-          audioSeconds: progress.audio,
-          totalAudioSeconds: totalAudio,
-          failed: progress.failed,
-          filesPerSecond: elapsed > 0 ? (progress.files - resumed) / elapsed : 0,
-          audioSecondsPerSecond: audioRate,
-          etaSeconds: audioRate > 0 ? (totalAudio - progress.audio) / audioRate : 0,
-        });
-      });
+      const progress = meter.snapshot();
+      writing = writing.then(() => options.onProgress?.(progress));
     }
     await writing;
   } finally {
@@ -251,20 +183,20 @@ async function run(
     await output.close();
   }
   if (options.signal?.aborted) {
+    const { files } = meter.snapshot();
     throw new AbortError(
-      `${CALL}: aborted after ${filesDone} of ${entries.length} files; ${options.out} holds them: run again with resume: true to continue`,
+      `${CALL}: aborted after ${files} of ${entries.length} files; ${options.out} holds them: run again with resume: true to continue`,
       { cause: options.signal.reason },
     );
   }
-  const seconds = (performance.now() - started) / 1000;
-  const computeSeconds = (performance.now() - runStart) / 1000;
+  const computeSeconds = meter.elapsed();
   return {
     files: entries.length,
-    predicted,
+    predicted: meter.predicted,
     skipped,
     resumed,
-    seconds,
-    audioSecondsPerSecond: computeSeconds > 0 ? audioThisRun / computeSeconds : 0,
+    seconds: (performance.now() - started) / 1000,
+    audioSecondsPerSecond: computeSeconds > 0 ? meter.predictedAudio / computeSeconds : 0,
     out: options.out,
     format,
   };
