@@ -53,6 +53,8 @@ const CHECKS = [
   { apt: 'libsoxr-dev', problem: (sys) => libraryProblem(sys, 'soxr', 'soxr.h') },
   { apt: 'nlohmann-json3-dev', problem: (sys) => libraryProblem(sys, 'nlohmann_json', 'nlohmann/json.hpp') },
   { apt: 'libtorch-dev', problem: (sys) => (sys.libtorch() ? null : 'no TorchConfig.cmake (see find-libtorch.js; Torch_DIR / LIBTORCH also work)') },
+  // c10d's ProcessGroupGloo.hpp includes gloo's headers (data-parallel training).
+  { apt: 'libgloo-dev', problem: (sys) => (INCLUDE_DIRS.some((d) => sys.exists(path.join(d, 'gloo', 'algorithm.h'))) ? null : 'no gloo/algorithm.h') },
 ];
 
 /** The checks that fail: [{ apt, problem }]. */

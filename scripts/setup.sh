@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-# libtorch from Debian, OpenBLAS (not the reference BLAS: ~40x on GEMMs), audio libraries,
+# libtorch from Debian (libgloo-dev: the headers c10d's ProcessGroupGloo needs), OpenBLAS (not the reference BLAS: ~40x on GEMMs), audio libraries,
 # build tools; python3-torch/torchaudio/scipy only generate and check reference fixtures; clang-format
 # checks the C++ layout (scripts/check-format.js); chromium: the report's browser test
 # (test/report-browser.test.ts drives it with playwright-core).
-PACKAGES=(libtorch-dev libopenblas0-pthread libsndfile1-dev libsoxr-dev nlohmann-json3-dev
+PACKAGES=(libtorch-dev libgloo-dev libopenblas0-pthread libsndfile1-dev libsoxr-dev nlohmann-json3-dev
           cmake g++ make ninja-build pkg-config python3-torch python3-torchaudio python3-numpy python3-soundfile python3-scipy
           clang-format chromium)
 missing=()
