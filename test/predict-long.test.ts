@@ -8,7 +8,8 @@ import * as path from 'path';
 
 import { AbortError, AudioError, DisposedError, InputError, loadModel, type SerModel } from '../lib';
 import { nativeAddon } from '../lib/native';
-import type { WindowPrediction } from '../lib/predict-long';
+import { checkPredictFlags, csvField, secondsArg } from '../lib/cli/predict-command';
+import { checkStreamOptions, type WindowPrediction } from '../lib/predict-long';
 import { modelsDir, rejection } from './helpers/fixtures';
 import { testSignal, writeWav } from './helpers/long-audio';
 
@@ -155,6 +156,11 @@ test('bad options are InputErrors naming the option, thrown before any file is o
     expect(e.message).toMatch(message);
   }
   expect(() => model.predictStream('', {})).toThrow(/'path' must be a non-empty string/);
+  // The defaults: 4 s windows without overlap; one window per forward pass on the CPU, 8 on a GPU.
+  expect(checkStreamOptions('predictStream', missing, {}, model.info).options).toEqual({ windowSeconds: 4, hopSeconds: 4, batchSize: 1 });
+  expect(checkStreamOptions('predictStream', missing, { windowSeconds: 3 }, { ...model.info, device: 'cuda:0' }).options).toEqual({
+    windowSeconds: 3, hopSeconds: 3, batchSize: 8,
+  });
   expect(() => model.predictStream(missing, [] as object)).toThrow(/options must be an object/);
 });
 
@@ -270,6 +276,20 @@ test('a 2-hour 16 kHz file adds less than 200 MB of resident memory (child proce
   expect(addedMb).toBeLessThan(200);
 }, 600000);
 
+test('predict command flags: seconds, exclusive formats, CSV quoting', () => {
+  expect(secondsArg('--window')('2.5')).toBe(2.5);
+  for (const bad of ['0', '-1', 'abc', '', 'Infinity']) {
+    expect(() => secondsArg('--window')(bad)).toThrow(new InputError(`predict: --window must be a positive number of seconds, got '${bad}'`));
+  }
+  const flags = { device: 'cpu' as const, precision: 'fp32' as const };
+  expect(() => checkPredictFlags({ ...flags, json: true, csv: true })).toThrow(new InputError('predict: --json and --csv exclude each other'));
+  expect(() => checkPredictFlags({ ...flags, hop: 1 })).toThrow(new InputError('predict: --hop needs --window'));
+  expect(() => checkPredictFlags({ ...flags, window: 2, hop: 1, csv: true })).not.toThrow();
+  expect(['plain.wav', 'a,b.wav', 'say "hi".wav', 'two\nlines.wav', 0.25].map(csvField)).toEqual([
+    'plain.wav', '"a,b.wav"', '"say ""hi"".wav"', '"two\nlines.wav"', '0.25',
+  ]);
+});
+
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['-r', './test/helpers/ts-register.js', 'lib/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -308,12 +328,6 @@ test('ser-torch predict --window --hop: one line per window, as text, JSON or CS
   expect(whole.stdout).toBe(`file,arousal,dominance,valence\n${quoted},${alone.arousal},${alone.dominance},${alone.valence}\n`);
 
   expect(cli('predict', modelDir, wav, '--hop', '1').stderr).toBe('ser-torch: predict: --hop needs --window (ERR_INPUT)\n');
-  expect(cli('predict', modelDir, wav, '--window', '0').stderr).toBe(
-    "ser-torch: predict: --window must be a positive number of seconds, got '0' (ERR_INPUT)\n",
-  );
-  expect(cli('predict', modelDir, wav, '--window', '1', '--json', '--csv').stderr).toBe(
-    'ser-torch: predict: --json and --csv exclude each other (ERR_INPUT)\n',
-  );
   const gap = cli('predict', modelDir, wav, '--window', '1', '--hop', '2');
   expect(gap.stderr).toMatch(/'hopSeconds' 2 is longer than 'windowSeconds' 1.*\(ERR_INPUT\)\n$/);
   expect(gap.status).toBe(1);

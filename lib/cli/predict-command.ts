@@ -8,7 +8,7 @@ import { loadModel, type Device, type Precision, type SerModel } from '../model'
 
 export interface PredictCliOptions {
   device: Device;
-  batchSize: number;
+  batchSize?: number;
   precision: Precision;
   json?: boolean;
   csv?: boolean;
@@ -27,6 +27,12 @@ export function secondsArg(flag: string): (value: string) => number {
     }
     return n;
   };
+}
+
+/** The flags that go together (or not), before the model is loaded. */
+export function checkPredictFlags(o: PredictCliOptions): void {
+  if (o.json && o.csv) throw new InputError('predict: --json and --csv exclude each other');
+  if (o.hop !== undefined && o.window === undefined) throw new InputError('predict: --hop needs --window');
 }
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
@@ -74,15 +80,14 @@ export function registerPredictCommand(program: Command): void {
     .argument('<model>', 'model folder in Hugging Face layout')
     .argument('<files...>', 'audio files (WAV, FLAC, OGG, MP3)')
     .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
-    .option('--batch-size <n>', 'inputs (or windows) per forward pass', (v) => Number(v), 8)
+    .option('--batch-size <n>', 'inputs per forward pass (default 8); with --window, windows (default 1 on the CPU, 8 on a GPU)', (v) => Number(v))
     .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
     .option('--json', 'one JSON object per line')
     .option('--csv', 'CSV: a header line, then one row per file (or window)')
     .option('--window <s>', 'long recordings: windows of <s> seconds, streamed from disk', secondsArg('--window'))
     .option('--hop <s>', 'seconds from one window start to the next (default: the window, no overlap)', secondsArg('--hop'))
     .action(async (dir: string, files: string[], o: PredictCliOptions) => {
-      if (o.json && o.csv) throw new InputError('predict: --json and --csv exclude each other');
-      if (o.hop !== undefined && o.window === undefined) throw new InputError('predict: --hop needs --window');
+      checkPredictFlags(o);
       const model = await loadModel<string>(dir, { device: o.device, precision: o.precision });
       for (const w of model.info.warnings) console.error(`warning: ${w}`);
       try {

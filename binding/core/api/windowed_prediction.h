@@ -33,7 +33,7 @@ class StreamDecoder;
 struct WindowOptions {
   double window_seconds = 4;
   double hop_seconds = 4;
-  int batch_size = 8;
+  int batch_size = 1;  // lib/predict-long.ts chooses per device
 };
 
 // Limits of the options: beyond them one batch would not be "bounded".
