@@ -407,6 +407,43 @@ test('kill -9 mid-run, then resume: every file exactly once, as an uninterrupted
   expect(fs.readFileSync(out, 'utf8')).toBe(fs.readFileSync(reference, 'utf8'));
 }, 120_000);
 
+test('the CLI function: Ctrl-C stops once the window in flight is written, naming what the output holds', async () => {
+  const dir = tmpDir('sigint');
+  const input = path.join(dir, 'corpus');
+  makeCorpus(input, 40);
+  const out = path.join(dir, 'preds.jsonl');
+  // Progress lines (stderr) are slowed down, so that the run is still going when SIGINT comes.
+  const script = [
+    `const { runCorpusFromCli } = require(${JSON.stringify(path.join(root, 'lib', 'cli', 'corpus-options.ts'))});`,
+    `const { errorLine } = require(${JSON.stringify(path.join(root, 'lib', 'cli', 'error-line.ts'))});`,
+    'const write = process.stderr.write.bind(process.stderr);',
+    'const pause = new Int32Array(new SharedArrayBuffer(4));',
+    "process.stderr.write = (chunk, ...rest) => { const r = write(chunk, ...rest); if (String(chunk).startsWith('[')) Atomics.wait(pause, 0, 0, 60); return r; };",
+    `runCorpusFromCli(${JSON.stringify(modelDir)}, { manifest: ${JSON.stringify(input)}, out: ${JSON.stringify(out)}, batchSize: 1 })`,
+    "  .then(() => process.exit(0), (e) => { write(errorLine(e) + '\\n'); process.exit(3); });",
+  ].join('\n');
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['-r', './test/helpers/ts-register.js', '-e', script], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    let sent = false;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      if (!sent && text.includes('[')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('exit', (exitCode) => resolve({ code: exitCode, stderr: text }));
+  });
+  expect(stderr).toContain('stopping after the files in flight are written (Ctrl-C again to quit now; --resume continues)');
+  const aborted = /aborted after (\d+) of 40 files; .*preds\.jsonl holds them: run again with resume: true to continue \(ERR_ABORTED\)/.exec(stderr);
+  expect(aborted).not.toBeNull();
+  expect(code).toBe(3);
+  const held = readJsonl(out).records.length;
+  expect(held).toBe(Number(aborted![1]));
+  expect(held).toBeLessThan(40);
+});
+
 test('the CLI function: progress on stderr, a summary on stdout, --resume', async () => {
   const dir = tmpDir('cli');
   const input = path.join(dir, 'corpus');
