@@ -92,3 +92,19 @@ test('--label-range reaches evaluate: a wrong one is one error line, a right one
   expect(good.status).toBe(0);
   expect(JSON.parse(good.stdout)).toMatchObject({ n: 2, dimensions: ['arousal'], predictions: 2 });
 }, 60000);
+
+test('predict --manifest --out writes one line per file and --resume adds nothing more', () => {
+  const out = path.join(tmp('corpus'), 'preds.jsonl');
+  const model = path.join(stepDir, 'model');
+  const manifest = path.join(stepDir, 'dev.csv');
+  const first = cli('predict', model, '--manifest', manifest, '--out', out);
+  expect(first.stderr).not.toMatch(/ERR_/);
+  expect(first.status).toBe(0);
+  const records = () => fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => typeof r.file === 'string');
+  const files = records().map((r) => path.basename(r.file as string)).sort();
+  expect(files).toEqual(['a.wav', 'b.wav', 'c.wav', 'd.wav']);
+  expect(cli('predict', model, '--manifest', manifest, '--out', out, '--resume').status).toBe(0);
+  expect(records()).toHaveLength(4);
+  const both = cli('predict', model, path.join(stepDir, 'wav', 'a.wav'), '--manifest', manifest, '--out', out);
+  expect(both.stderr.trim()).toBe('ser-torch: predict: give audio files or --manifest, not both (ERR_INPUT)');
+}, 120000);

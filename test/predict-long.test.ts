@@ -284,7 +284,13 @@ test('predict command flags: seconds, exclusive formats, CSV quoting', () => {
   const flags = { device: 'cpu' as const, precision: 'fp32' as const };
   expect(() => checkPredictFlags({ ...flags, json: true, csv: true })).toThrow(new InputError('predict: --json and --csv exclude each other'));
   expect(() => checkPredictFlags({ ...flags, hop: 1 })).toThrow(new InputError('predict: --hop needs --window'));
-  expect(() => checkPredictFlags({ ...flags, window: 2, hop: 1, csv: true })).not.toThrow();
+  expect(() => checkPredictFlags({ ...flags, window: 2, hop: 1, csv: true }, ['a.wav'])).not.toThrow();
+  // A corpus (--manifest) goes to --out; files and --manifest exclude each other.
+  expect(() => checkPredictFlags({ ...flags, manifest: 'c.csv', out: 'p.jsonl', resume: true })).not.toThrow();
+  expect(() => checkPredictFlags({ ...flags, manifest: 'c.csv' })).toThrow(/--manifest needs --out/);
+  expect(() => checkPredictFlags({ ...flags, manifest: 'c.csv', out: 'p.jsonl' }, ['a.wav'])).toThrow(/not both/);
+  expect(() => checkPredictFlags({ ...flags, resume: true }, ['a.wav'])).toThrow(/go with --manifest/);
+  expect(() => checkPredictFlags(flags, [])).toThrow(/give audio files/);
   expect(['plain.wav', 'a,b.wav', 'say "hi".wav', 'two\nlines.wav', 0.25].map(csvField)).toEqual([
     'plain.wav', '"a,b.wav"', '"say ""hi"".wav"', '"two\nlines.wav"', '0.25',
   ]);

@@ -97,6 +97,13 @@ Napi::Object ModelHandle::Wrap(Napi::Env env, std::shared_ptr<ser::SerModel> mod
 
 ModelHandle::ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelHandle>(info) {}
 
+std::shared_ptr<ser::SerModel> ModelHandle::shared_model(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor(env).Value()))
+    throw make_error(env, "ERR_INPUT", "expected a loaded model's handle");
+  return Unwrap(value.As<Napi::Object>())->model(env);
+}
+
 std::shared_ptr<ser::SerModel> ModelHandle::model(Napi::Env env) const {
   if (!model_) throw make_error(env, "ERR_DISPOSED", "the model has been disposed");
   return model_;

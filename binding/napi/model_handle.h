@@ -15,6 +15,8 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
  public:
   static Napi::Function Define(Napi::Env env);
   static Napi::Object Wrap(Napi::Env env, std::shared_ptr<ser::SerModel> model);
+  // The model behind a ModelHandle object: ERR_INPUT if `value` is not one, ERR_DISPOSED once disposed.
+  static std::shared_ptr<ser::SerModel> shared_model(const Napi::Value& value);
   explicit ModelHandle(const Napi::CallbackInfo& info);
   ~ModelHandle() override;
 

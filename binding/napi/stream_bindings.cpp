@@ -16,18 +16,6 @@
 namespace ser_napi {
 namespace {
 
-// ModelHandle offers no accessor for its model, and model_handle.h is not this file's to change.
-// The names in an explicit instantiation are exempt from access checks ([temp.spec]), which lets
-// model_member() return the pointer to ModelHandle::model_. To be replaced by a public
-// ModelHandle::shared_model() (see the report of issue 13, item 2).
-using ModelMember = std::shared_ptr<ser::SerModel> ModelHandle::*;
-ModelMember model_member();
-template <ModelMember M>
-struct ModelMemberAccess {
-  friend ModelMember model_member() { return M; }
-};
-template struct ModelMemberAccess<&ModelHandle::model_>;
-
 // What the handle and its queued calls share. `run` is touched on the compute thread only.
 struct StreamState {
   std::shared_ptr<ser::SerModel> model;
@@ -127,14 +115,9 @@ class NextWorker : public StreamWorker {
 
 class WindowStream : public Napi::ObjectWrap<WindowStream> {
  public:
-  // new WindowStream(modelHandle); info.Data() is the ModelHandle class (register_stream_bindings).
+  // new WindowStream(modelHandle)
   explicit WindowStream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WindowStream>(info) {
-    Napi::Env env = info.Env();
-    const auto* model_class = static_cast<const Napi::FunctionReference*>(info.Data());
-    if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(model_class->Value()))
-      throw make_error(env, "ERR_INPUT", "WindowStream(model): model must be a loaded model's handle");
-    std::shared_ptr<ser::SerModel> model = ModelHandle::Unwrap(info[0].As<Napi::Object>())->*model_member();
-    if (!model) throw make_error(env, "ERR_DISPOSED", "the model has been disposed");
+    std::shared_ptr<ser::SerModel> model = ModelHandle::shared_model(info[0]);
     state_ = std::make_shared<StreamState>();
     state_->model = std::move(model);
   }
@@ -194,16 +177,10 @@ class WindowStream : public Napi::ObjectWrap<WindowStream> {
 }  // namespace
 
 void register_stream_bindings(Napi::Env env, Napi::Object exports) {
-  Napi::Value model_class = exports.Get("ModelHandle");
-  if (!model_class.IsFunction())
-    throw Napi::Error::New(env, "register_stream_bindings: ModelHandle must be registered first");
-  auto* ref = new Napi::FunctionReference(Napi::Persistent(model_class.As<Napi::Function>()));
-  env.AddCleanupHook([ref] { delete ref; });
   exports.Set("WindowStream", WindowStream::DefineClass(env, "WindowStream",
                                                         {WindowStream::InstanceMethod("open", &WindowStream::Open),
                                                          WindowStream::InstanceMethod("next", &WindowStream::Next),
-                                                         WindowStream::InstanceMethod("close", &WindowStream::Close)},
-                                                        ref));
+                                                         WindowStream::InstanceMethod("close", &WindowStream::Close)}));
 }
 
 }  // namespace ser_napi

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 
 import { InputError } from '../errors';
+import { runCorpusFromCli } from './corpus-options';
 import { loadModel, type Device, type Precision, type SerModel } from '../model';
 
 export interface PredictCliOptions {
@@ -14,6 +15,11 @@ export interface PredictCliOptions {
   csv?: boolean;
   window?: number;
   hop?: number;
+  /** a corpus: a manifest or a folder (predictCorpus), written to --out */
+  manifest?: string;
+  out?: string;
+  resume?: boolean;
+  confineAudioPaths?: boolean;
 }
 
 type Row = Record<string, number>;
@@ -30,9 +36,17 @@ export function secondsArg(flag: string): (value: string) => number {
 }
 
 /** The flags that go together (or not), before the model is loaded. */
-export function checkPredictFlags(o: PredictCliOptions): void {
+export function checkPredictFlags(o: PredictCliOptions, files: readonly string[] = []): void {
   if (o.json && o.csv) throw new InputError('predict: --json and --csv exclude each other');
   if (o.hop !== undefined && o.window === undefined) throw new InputError('predict: --hop needs --window');
+  if (o.manifest !== undefined) {
+    if (files.length) throw new InputError('predict: give audio files or --manifest, not both');
+    if (o.out === undefined) throw new InputError('predict: --manifest needs --out <preds.jsonl | preds.csv>');
+    if (o.window !== undefined || o.json) throw new InputError('predict: --manifest writes --out (JSONL or CSV by its extension); --window and --json do not apply');
+  } else {
+    if (!files.length) throw new InputError('predict: give audio files, or --manifest <csv | folder> --out <file>');
+    if (o.out !== undefined || o.resume) throw new InputError('predict: --out and --resume go with --manifest');
+  }
 }
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
@@ -78,7 +92,7 @@ export function registerPredictCommand(program: Command): void {
     .command('predict')
     .description('predict emotion dimensions for audio files (with --window: over time, one line per window)')
     .argument('<model>', 'model folder in Hugging Face layout')
-    .argument('<files...>', 'audio files (WAV, FLAC, OGG, MP3)')
+    .argument('[files...]', 'audio files (WAV, FLAC, OGG, MP3)')
     .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
     .option('--batch-size <n>', 'inputs per forward pass (default 8); with --window, windows (default 1 on the CPU, 8 on a GPU)', (v) => Number(v))
     .option('--precision <p>', 'fp32, bf16, int8 or auto', 'fp32')
@@ -86,8 +100,19 @@ export function registerPredictCommand(program: Command): void {
     .option('--csv', 'CSV: a header line, then one row per file (or window)')
     .option('--window <s>', 'long recordings: windows of <s> seconds, streamed from disk', secondsArg('--window'))
     .option('--hop <s>', 'seconds from one window start to the next (default: the window, no overlap)', secondsArg('--hop'))
+    .option('--manifest <path>', 'a corpus: a manifest (CSV / JSONL) or a folder of audio, predicted into --out')
+    .option('--out <file>', 'with --manifest: preds.jsonl or preds.csv, appended as files finish')
+    .option('--resume', 'with --manifest: skip the files --out already holds')
+    .option('--confine-audio-paths', "with --manifest: refuse audio paths outside the manifest's folder")
     .action(async (dir: string, files: string[], o: PredictCliOptions) => {
-      checkPredictFlags(o);
+      checkPredictFlags(o, files);
+      if (o.manifest !== undefined) {
+        await runCorpusFromCli(dir, {
+          manifest: o.manifest, out: o.out as string, resume: o.resume, batchSize: o.batchSize, device: o.device,
+          precision: o.precision, confineAudioPaths: o.confineAudioPaths, format: o.csv ? 'csv' : undefined,
+        });
+        return;
+      }
       const model = await loadModel<string>(dir, { device: o.device, precision: o.precision });
       for (const w of model.info.warnings) console.error(`warning: ${w}`);
       try {
