@@ -6,6 +6,7 @@ import { isMainThread } from 'worker_threads';
 
 import { AddonError } from './errors';
 import type { LoadOptions, Manifest, TrainEvent, TrainResult, TrainSettings } from './types';
+import type { ResolvedDistributed } from './validate';
 
 export interface NativeDescription {
   modelType: string;
@@ -119,6 +120,8 @@ export type NativeLoadOptions = LoadOptions;
 /** What binding/napi/train_job.cpp to_train_options reads: the settings and the resolved label range. */
 export interface NativeTrainOptions extends TrainSettings {
   labelRange: [number, number];
+  /** data-parallel settings, resolved by lib/validate.ts (binding/napi/train_job.cpp reads them) */
+  distributed?: ResolvedDistributed;
 }
 
 export interface NativeTrainHandle {

@@ -133,7 +133,7 @@ function nativeOptions(
   const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<NativeTrainOptions>;
   const base = { ...recipe, ...defined, train: opts.train, dev: opts.dev, outDir: opts.outDir, labelRange };
   // The addon reads `distributed` when present (binding/napi/train_job.cpp).
-  return distributed ? ({ ...base, distributed } as NativeTrainOptions) : base;
+  return distributed ? { ...base, distributed } : base;
 }
 
 /**

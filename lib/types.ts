@@ -93,6 +93,9 @@ export type TrainEvent =
       audioSecondsPerSecond: number;
       /** share of the samples the model saw that were padding */
       paddingShare: number;
+      /** data-parallel runs: seconds this step waited on the all-reduce, and the bytes it summed */
+      communicationSeconds?: number;
+      allreduceBytes?: number;
     }
   /** 'epoch': the end of an epoch; 'eval': every evalEvery steps */
   | ({ type: 'epoch' } & DevScores)
