@@ -173,7 +173,8 @@ function runColumn(col, opts, corpus, out) {
     : spawnSync(PYTHON, [path.join(__dirname, 'peer_corpus_pytorch.py'), '--shape', opts.shape, '--manifest', corpus.manifest,
       '--mode', col.mode, '--batch', String(opts.batch), '--threads', String(CORES), '--out', out],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...TUNED_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const result = r.error ? { error: r.error.message } : lastJson(r.stdout);
+  // A peer killed by a signal (e.g. SIGKILL from the kernel when memory runs out) prints nothing.
+  const result = r.error ? { error: r.error.message } : r.signal ? { error: `killed by ${r.signal} (out of memory?)` } : lastJson(r.stdout);
   return { ...result, process_s: (performance.now() - started) / 1000 };
 }
 
