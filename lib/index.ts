@@ -1,6 +1,6 @@
 // ser-torch: dimensional speech emotion recognition (arousal, dominance, valence) on libtorch.
 export { loadModel, SerModel } from './model';
-export type { Device, Dimension, PerDimension, LoadOptions, Precision, RunOptions, Prediction, HiddenStates, ModelInfo } from './model';
+export type { BatchingOptions, BatchingStats, Device, Dimension, PerDimension, LoadOptions, Precision, RunOptions, Prediction, HiddenStates, ModelInfo } from './model';
 export type { AudioInputs, AudioLike, Waveform } from './audio-input';
 export type { LongPrediction, StreamOptions, WindowPrediction } from './predict-long';
 export { ccc } from './ccc';

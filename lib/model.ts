@@ -15,10 +15,19 @@ import {
   type WindowPrediction,
   windowPredictions,
 } from './predict-long';
-import type { Dimension, LoadOptions, Precision } from './types';
-import { checkDevice, checkInteger, checkNumber, checkOneOf, checkString, checkThreads, optionsObject } from './validate';
+import type { BatchingOptions, BatchingStats, Dimension, LoadOptions, Precision } from './types';
+import {
+  checkDevice,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkString,
+  checkThreads,
+  describeValue,
+  optionsObject,
+} from './validate';
 
-export type { Device, Dimension, LoadOptions, PerDimension, Precision } from './types';
+export type { BatchingOptions, BatchingStats, Device, Dimension, LoadOptions, PerDimension, Precision } from './types';
 export type { LongPrediction, StreamOptions, WindowPrediction } from './predict-long';
 
 const PRECISIONS: readonly Precision[] = ['fp32', 'bf16', 'int8', 'auto'];
@@ -81,7 +90,19 @@ export function loadOptions(call: string, opts: LoadOptions | null | undefined):
   checkThreads(call, o.threads);
   checkInteger(call, 'numLayers', o.numLayers, 1, 1024);
   checkOneOf(call, 'precision', o.precision, PRECISIONS);
-  return { device: o.device, threads: o.threads, numLayers: o.numLayers, precision: o.precision };
+  checkBatching(call, o.batching);
+  return { device: o.device, threads: o.threads, numLayers: o.numLayers, precision: o.precision, batching: o.batching };
+}
+
+function checkBatching(call: string, v: unknown): void {
+  if (v === undefined || v === null || typeof v === 'boolean') return;
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw new InputError(`${call}: 'batching' must be true, false or an object of limits, got ${describeValue(v)}`);
+  }
+  const b = v as BatchingOptions;
+  checkNumber(call, 'batching.maxDelayMs', b.maxDelayMs, { min: 0, max: 60000 });
+  checkNumber(call, 'batching.maxBatchSeconds', b.maxBatchSeconds, { min: 0.001, max: 86400 });
+  checkInteger(call, 'batching.maxBatchSize', b.maxBatchSize, 1, 65536);
 }
 
 /** A loaded model; L: its labels (see Prediction). */
@@ -173,6 +194,14 @@ export class SerModel<L extends string = Dimension> implements AsyncDisposable {
       throw new IoError(`save: cannot create ${dir}: ${(cause as Error).message}`, { cause });
     }
     await native(() => handle.save(dir));
+  }
+
+  /**
+   * How much coalescing happened so far (calls, groups run together, largest group); undefined
+   * for a model loaded without `batching`.
+   */
+  batchingStats(): BatchingStats | undefined {
+    return this.#live().batchingStats();
   }
 
   /** Frees the native model now; calls already running finish first. */

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { isMainThread } from 'worker_threads';
 
 import { AddonError } from './errors';
-import type { LoadOptions, Manifest, TrainEvent, TrainResult, TrainSettings } from './types';
+import type { BatchingOptions, BatchingStats, LoadOptions, Manifest, TrainEvent, TrainResult, TrainSettings } from './types';
 import type { ResolvedDistributed } from './validate';
 
 export interface NativeDescription {
@@ -26,6 +26,8 @@ export interface NativeDescription {
   precisionReason: string;
   /** e.g. bf16 on a processor without native bf16 instructions (slower than fp32). */
   warnings: string[];
+  /** The coalescing limits in force; absent when loadModel had no `batching`. */
+  batching?: Required<BatchingOptions>;
 }
 
 /** What the processor offers for low-precision matrix work (CPUID, with the OS's support). */
@@ -86,6 +88,8 @@ export interface NativeModelHandle {
   ): Promise<NativeResults>;
   save(dir: string): Promise<void>;
   dispose(): void;
+  /** model_batcher.h: undefined without loadModel's `batching` */
+  batchingStats(): BatchingStats | undefined;
 }
 
 /** WindowStream.open's options (binding/napi/stream_bindings.cpp), checked by lib/predict-long.ts. */

@@ -29,6 +29,33 @@ export interface LoadOptions {
   numLayers?: number;
   /** What the model computes in; `model.info.precision` says what 'auto' chose. Default 'fp32'. */
   precision?: Precision;
+  /**
+   * Coalesce concurrent predict / embed / hiddenStates calls on this model into shared forward
+   * passes (for servers): `true` for the defaults, or the limits. Off by default. Each call still
+   * gets exactly its own results (equal to a lone call's within float rounding) or its own error;
+   * a call's `batchSize` is then replaced by `maxBatchSize`; calls with `perturb` run alone.
+   * `model.info.batching` says what is in force.
+   */
+  batching?: boolean | BatchingOptions;
+}
+
+/** How much coalescing happened on a model loaded with `batching` (model.batchingStats()). */
+export interface BatchingStats {
+  /** Calls that went through the batcher. */
+  calls: number;
+  /** Groups of calls run together (calls / groups: the mean group size). */
+  groups: number;
+  largestGroup: number;
+}
+
+/** loadModel's `batching` limits. */
+export interface BatchingOptions {
+  /** How long a call waits for others to join its forward pass, in ms: [0, 60000], default 5. */
+  maxDelayMs?: number;
+  /** Padded audio per forward pass (longest input x inputs), in seconds: [0.001, 86400], default 64. */
+  maxBatchSeconds?: number;
+  /** Inputs per forward pass: an integer in [1, 65536], default 64. */
+  maxBatchSize?: number;
 }
 
 /** The emotion dimensions of the paper (and of audEERING's models and ser-torch's heads), in order. */

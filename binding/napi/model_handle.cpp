@@ -5,62 +5,33 @@
 #include "errors.h"
 #include "perturb_bindings.h"
 #include "promise_worker.h"
+#include "run_worker.h"
 
 namespace ser_napi {
 namespace {
 
 class LoadWorker : public PromiseWorker {
  public:
-  LoadWorker(Napi::Env env, std::string dir, ser::ModelOptions options)
-      : PromiseWorker(env), dir_(std::move(dir)), options_(std::move(options)) {}
+  LoadWorker(Napi::Env env, std::string dir, ser::ModelOptions options, std::optional<BatchingOptions> batching)
+      : PromiseWorker(env), dir_(std::move(dir)), options_(std::move(options)), batching_(batching) {}
   void Work() override { model_ = ser::SerModel::load(dir_, options_); }
-  Napi::Value Result(Napi::Env env) override { return ModelHandle::Wrap(env, model_); }
+  Napi::Value Result(Napi::Env env) override { return ModelHandle::Wrap(env, model_, batching_); }
 
  private:
   std::string dir_;
   ser::ModelOptions options_;
+  std::optional<BatchingOptions> batching_;
   std::shared_ptr<ser::SerModel> model_;
-};
-
-class RunWorker : public PromiseWorker {
- public:
-  RunWorker(Napi::Env env, std::shared_ptr<ser::SerModel> model, std::vector<ser::AudioInput> inputs,
-            ser::OutputKind kind, int batch, std::optional<ser::perturb::Perturbation> perturbation, uint64_t seed)
-      : PromiseWorker(env),
-        model_(std::move(model)),
-        inputs_(std::move(inputs)),
-        kind_(kind),
-        batch_(batch),
-        perturbation_(std::move(perturbation)),
-        seed_(seed) {}
-  void Work() override {
-    ser::WaveformTransform transform;
-    if (perturbation_) {
-      perturbation_->check_files();  // a bad noise clip fails before any input is decoded
-      transform = [this](std::vector<float> samples, int rate, const std::string& key) {
-        return perturbation_->apply(std::move(samples), rate, seed_, key);
-      };
-    }
-    results_ = model_->run(inputs_, kind_, batch_, transform);
-    inputs_.clear();
-  }
-  Napi::Value Result(Napi::Env env) override { return from_results(env, results_); }
-
- private:
-  std::shared_ptr<ser::SerModel> model_;
-  std::vector<ser::AudioInput> inputs_;
-  ser::OutputKind kind_;
-  int batch_;
-  std::optional<ser::perturb::Perturbation> perturbation_;  // applied to each input's audio first
-  uint64_t seed_;
-  std::vector<ser::ItemResult> results_;
 };
 
 class SaveWorker : public PromiseWorker {
  public:
   SaveWorker(Napi::Env env, std::shared_ptr<ser::SerModel> model, std::string dir)
       : PromiseWorker(env), model_(std::move(model)), dir_(std::move(dir)) {}
-  void Work() override { model_->save(dir_); }
+  void Work() override {
+    auto model = std::move(model_);  // released here, never on the JS thread
+    model->save(dir_);
+  }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
  private:
@@ -82,16 +53,22 @@ Napi::Function ModelHandle::Define(Napi::Env env) {
   Napi::Function fn =
       DefineClass(env, "ModelHandle",
                   {InstanceMethod("describe", &ModelHandle::Describe), InstanceMethod("run", &ModelHandle::Run),
-                   InstanceMethod("save", &ModelHandle::Save), InstanceMethod("dispose", &ModelHandle::Dispose)});
+                   InstanceMethod("save", &ModelHandle::Save), InstanceMethod("dispose", &ModelHandle::Dispose),
+                   InstanceMethod("batchingStats", &ModelHandle::BatchingStats)});
   auto* instance = new AddonInstance();
   instance->model_handle = Napi::Persistent(fn);
   env.SetInstanceData(instance);  // deleted with the environment
   return fn;
 }
 
-Napi::Object ModelHandle::Wrap(Napi::Env env, std::shared_ptr<ser::SerModel> model) {
+Napi::Object ModelHandle::Wrap(Napi::Env env, std::shared_ptr<ser::SerModel> model,
+                               std::optional<BatchingOptions> batching) {
   Napi::Object obj = constructor(env).New({});
-  Unwrap(obj)->model_ = std::move(model);
+  ModelHandle* self = Unwrap(obj);
+  self->lane_ = std::make_shared<ComputeLane>();
+  if (batching)
+    self->batcher_ = std::make_shared<ModelBatcher>(self->lane_, *batching, model->description().sampling_rate);
+  self->model_ = std::move(model);
   return obj;
 }
 
@@ -110,7 +87,9 @@ std::shared_ptr<ser::SerModel> ModelHandle::model(Napi::Env env) const {
 }
 
 Napi::Value ModelHandle::Describe(const Napi::CallbackInfo& info) {
-  return from_description(info.Env(), model(info.Env())->description());
+  Napi::Object d = from_description(info.Env(), model(info.Env())->description());
+  if (batcher_) d.Set("batching", batching_to_js(info.Env(), batcher_->options()));
+  return d;
 }
 
 Napi::Value ModelHandle::Run(const Napi::CallbackInfo& info) {
@@ -137,34 +116,62 @@ Napi::Value ModelHandle::Run(const Napi::CallbackInfo& info) {
       inputs[i].key = keys.Get(i).As<Napi::String>().Utf8Value();
     }
   }
-  return queue<RunWorker>(env, std::move(m), std::move(inputs), k, batch, std::move(perturbation), seed);
+  auto* worker = new RunWorker(env, std::move(m), std::move(inputs), k, batch, std::move(perturbation), seed);
+  auto promise = worker->promise();
+  if (batcher_ && !worker->perturbed()) {
+    worker->Open();
+    batcher_->submit(worker);
+  } else {
+    worker->Queue(*lane_);
+  }
+  return promise;
 }
 
 Napi::Value ModelHandle::Save(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto m = model(env);
   if (!info[0].IsString()) throw make_error(env, "ERR_INPUT", "save(dir): dir must be a string");
-  return queue<SaveWorker>(env, std::move(m), info[0].As<Napi::String>().Utf8Value());
+  auto* worker = new SaveWorker(env, std::move(m), info[0].As<Napi::String>().Utf8Value());
+  auto promise = worker->promise();
+  worker->Queue(*lane_);
+  return promise;
 }
 
-namespace {
-void release_on_compute_thread(std::shared_ptr<ser::SerModel>& model) {
-  if (model) post_to_compute_thread([m = std::move(model)]() mutable { m.reset(); });
-  model.reset();
+// The model's last reference goes on its lane, after the calls already queued there; then the
+// lane's thread ends.
+void ModelHandle::Release() {
+  batcher_.reset();
+  if (lane_) {
+    if (model_) lane_->post([m = std::move(model_)]() mutable { m.reset(); });
+    lane_->close();
+    lane_.reset();
+  }
+  model_.reset();
 }
-}  // namespace
 
-ModelHandle::~ModelHandle() { release_on_compute_thread(model_); }
+ModelHandle::~ModelHandle() { Release(); }
+
+Napi::Value ModelHandle::BatchingStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!batcher_) return env.Undefined();
+  const auto s = batcher_->stats();
+  auto o = Napi::Object::New(env);
+  o.Set("calls", s.calls);
+  o.Set("groups", s.groups);
+  o.Set("largestGroup", s.largest_group);
+  return o;
+}
 
 Napi::Value ModelHandle::Dispose(const Napi::CallbackInfo& info) {
-  release_on_compute_thread(model_);
+  Release();
   return info.Env().Undefined();
 }
 
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw make_error(env, "ERR_INPUT", "loadModel(dir): dir must be a string");
-  return queue<LoadWorker>(env, info[0].As<Napi::String>().Utf8Value(), to_model_options(info[1]));
+  return queue<LoadWorker>(env, info[0].As<Napi::String>().Utf8Value(), to_model_options(info[1]),
+                           read_batching(info[1]));
 }
 
 }  // namespace ser_napi

@@ -12,7 +12,7 @@ namespace ser_napi {
 
 PromiseWorker::PromiseWorker(Napi::Env env) : env_(env), deferred_(Napi::Promise::Deferred::New(env)) {}
 
-void PromiseWorker::Queue() {
+void PromiseWorker::Open() {
   link_ = std::make_shared<CallLink>();
   // The finalizer runs when Node deletes the function (released, or its environment torn down).
   auto* finalizer_link = new std::shared_ptr<CallLink>(link_);
@@ -26,26 +26,40 @@ void PromiseWorker::Queue() {
         delete link;
       },
       finalizer_link);
+}
+
+void PromiseWorker::Queue() {
+  Open();
   post_to_compute_thread([this] { Run(); });
 }
 
-void PromiseWorker::Run() {
+void PromiseWorker::Queue(ComputeLane& lane) {
+  Open();
+  lane.post([this] { Run(); });
+}
+
+void PromiseWorker::Fail(std::exception_ptr error) {
+  failed_ = true;
   try {
-    Work();
+    std::rethrow_exception(error);
   } catch (const ser::Error& e) {
-    failed_ = true;
     code_ = ser::error_code_name(e.code());
     message_ = e.what();
   } catch (const std::bad_alloc&) {
-    failed_ = true;
     message_ = "out of memory";
   } catch (const std::exception& e) {
-    failed_ = true;
     message_ = e.what();
   } catch (...) {
-    failed_ = true;
     message_ = "unknown native error";
   }
+}
+
+void PromiseWorker::Run() {
+  Attempt([this] { Work(); });
+  Finish();
+}
+
+void PromiseWorker::Finish() {
   // `this` may be gone as soon as the call is queued: local copies only from here on. Holding the
   // link's lock keeps Node from deleting the function between the check and Release(); neither
   // call waits for the JS thread (the queue is unbounded).

@@ -4,12 +4,15 @@
 // thread-safe function, so no libuv pool thread waits on the work: four pending predicts used to
 // hold the whole default pool and stall the host's file system, DNS and zlib calls.
 #pragma once
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 
 #include <napi.h>
+
+#include "compute_thread.h"
 
 namespace ser_napi {
 
@@ -26,9 +29,27 @@ class PromiseWorker {
   explicit PromiseWorker(Napi::Env env);
   virtual ~PromiseWorker() = default;
   Napi::Promise promise() { return deferred_.Promise(); }
-  // Hands the job to the compute thread; the worker is deleted once the Promise is settled, or
-  // once its environment is gone.
+  // Hands the job to the shared compute thread, or to `lane`; the worker is deleted once the
+  // Promise is settled, or once its environment is gone.
   void Queue();
+  void Queue(ComputeLane& lane);
+
+  // For work that several calls share (model_batcher.h), in this order: Open() on the JS thread;
+  // then, on one native thread, Attempt() any number of times and Finish() once, which hands the
+  // outcome to the JS thread (the worker may be gone as soon as Finish() is called).
+  void Open();
+  // Runs `step`; an exception becomes this call's error (the first one is kept).
+  template <typename F>
+  void Attempt(F&& step) {
+    if (failed_) return;
+    try {
+      step();
+    } catch (...) {
+      Fail(std::current_exception());
+    }
+  }
+  bool failed() const { return failed_; }
+  void Finish();
 
  protected:
   virtual void Work() = 0;                        // compute thread
@@ -39,7 +60,8 @@ class PromiseWorker {
   static void Deliver(Napi::Env env, Napi::Function, CallLink*, PromiseWorker* worker);
   using Done = Napi::TypedThreadSafeFunction<CallLink, PromiseWorker, &PromiseWorker::Deliver>;
 
-  void Run();                  // compute thread: Work(), then hand the outcome to the JS thread
+  void Run();  // compute thread: Work(), then Finish()
+  void Fail(std::exception_ptr error);
   void Settle(Napi::Env env);  // JS thread
   Napi::Env env_;
   Napi::Promise::Deferred deferred_;

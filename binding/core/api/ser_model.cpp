@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <mutex>
-#include <numeric>
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -104,53 +103,101 @@ std::shared_ptr<SerModel> SerModel::load(const std::string& dir, const ModelOpti
 
 const ModelDescription& SerModel::description() const { return impl_->description; }
 
+void SerModel::check_output(OutputKind kind) const {
+  if (kind == OutputKind::Predictions && !impl_->model->has_head())
+    throw Error(
+        ErrorCode::NoHead,
+        "this model has no emotion head (a backbone checkpoint): use embed() or hiddenStates(), or fine-tune it with train()");
+}
+
 std::vector<ItemResult> SerModel::run(const std::vector<AudioInput>& inputs, OutputKind kind, int batch_size,
                                       const WaveformTransform& transform) {
+  check_output(kind);
+  if (inputs.empty()) return std::vector<ItemResult>{};
+  // Decode and check everything first, so a bad input fails before any compute.
+  std::vector<PreparedCall> calls(1);
+  calls[0].waves = prepare(inputs, transform);
+  calls[0].kind = kind;
+  return std::move(run_prepared(std::move(calls), PassLimits{std::max(batch_size, 1), 0})[0]);
+}
+
+std::vector<std::vector<float>> SerModel::prepare(const std::vector<AudioInput>& inputs,
+                                                  const WaveformTransform& transform) const {
+  return with_torch_errors([&] {
+    std::vector<std::vector<float>> waves(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) waves[i] = impl_->prepare(inputs[i], i, transform);
+    return waves;
+  });
+}
+
+namespace {
+
+// Where one input's result goes: call c, item i.
+struct Slot {
+  size_t call, item;
+};
+
+}  // namespace
+
+std::vector<std::vector<ItemResult>> SerModel::run_prepared(std::vector<PreparedCall> calls, const PassLimits& limits) {
   return with_torch_errors([&] {
     Impl& m = *impl_;
-    if (kind == OutputKind::Predictions && !m.model->has_head())
-      throw Error(
-          ErrorCode::NoHead,
-          "this model has no emotion head (a backbone checkpoint): use embed() or hiddenStates(), or fine-tune it with train()");
-    if (inputs.empty()) return std::vector<ItemResult>{};
-    if (batch_size <= 0) batch_size = 1;
+    for (const auto& c : calls) check_output(c.kind);
+    std::vector<std::vector<ItemResult>> results(calls.size());
+    std::vector<Slot> slots;
+    for (size_t c = 0; c < calls.size(); ++c) {
+      results[c].resize(calls[c].waves.size());
+      for (size_t i = 0; i < calls[c].waves.size(); ++i) slots.push_back({c, i});
+    }
+    if (slots.empty()) return results;
+    auto wave = [&](const Slot& s) -> std::vector<float>& { return calls[s.call].waves[s.item]; };
+    // Sorting by length keeps the padding in each pass small.
+    std::stable_sort(slots.begin(), slots.end(),
+                     [&](const Slot& a, const Slot& b) { return wave(a).size() < wave(b).size(); });
+    const size_t max_items = static_cast<size_t>(std::max(limits.max_items, 1));
+
     std::lock_guard<std::mutex> lock(m.mutex);
     if (m.threads > 0) at::set_num_threads(m.threads);
     else runtime::apply_threads();
     c10::InferenceMode inference;
     precision::Scope scope(m.plan, &m.weights);
 
-    // Decode and check everything first, so a bad input fails before any compute.
-    std::vector<std::vector<float>> waves(inputs.size());
-    for (size_t i = 0; i < inputs.size(); ++i) waves[i] = m.prepare(inputs[i], i, transform);
-    // Sorting by length keeps the padding in each batch small.
-    std::vector<size_t> order(inputs.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return waves[a].size() < waves[b].size(); });
-
-    std::vector<ItemResult> results(inputs.size());
-    for (size_t start = 0; start < order.size(); start += batch_size) {
-      const size_t end = std::min(order.size(), start + static_cast<size_t>(batch_size));
+    for (size_t start = 0; start < slots.size();) {
+      // The next pass: as many of the following (longer or equal) inputs as the limits allow.
+      size_t end = start + 1;
+      while (end < slots.size() && end - start < max_items &&
+             (limits.max_padded_samples <= 0 ||
+              static_cast<int64_t>(end - start + 1) * static_cast<int64_t>(wave(slots[end]).size()) <=
+                  limits.max_padded_samples))
+        ++end;
       const int64_t B = static_cast<int64_t>(end - start);
       std::vector<const std::vector<float>*> items;
-      for (size_t k = start; k < end; ++k) items.push_back(&waves[order[k]]);
+      for (size_t k = start; k < end; ++k) items.push_back(&wave(slots[k]));
       std::vector<int64_t> lengths;
       auto batch = preprocess::pad_batch(items, lengths);
-      for (size_t k = start; k < end; ++k) std::vector<float>().swap(waves[order[k]]);
+      for (size_t k = start; k < end; ++k) std::vector<float>().swap(wave(slots[k]));
       auto out = m.model->run(batch.to(m.device), lengths);
-      at::Tensor values = kind == OutputKind::Predictions  ? out.logits
-                          : kind == OutputKind::Embeddings ? out.pooled
-                                                           : out.hidden;
-      values = values.to(at::kCPU, at::kFloat).contiguous();
+      // Each input takes what its own call asked for; the pass computes all of them anyway.
+      at::Tensor logits = out.logits.defined() ? out.logits.to(at::kCPU, at::kFloat).contiguous() : at::Tensor();
+      at::Tensor pooled, hidden;
       for (int64_t b = 0; b < B; ++b) {
-        auto& r = results[order[start + b]];
-        at::Tensor row = values[b];
-        if (kind == OutputKind::HiddenStates) {
+        const Slot& s = slots[start + b];
+        const OutputKind kind = calls[s.call].kind;
+        at::Tensor row;
+        ItemResult& r = results[s.call][s.item];
+        if (kind == OutputKind::Predictions) {
+          row = logits[b];
+        } else if (kind == OutputKind::Embeddings) {
+          if (!pooled.defined()) pooled = out.pooled.to(at::kCPU, at::kFloat).contiguous();
+          row = pooled[b];
+        } else {
+          if (!hidden.defined()) hidden = out.hidden.to(at::kCPU, at::kFloat).contiguous();
           r.frames = out.frames[b];
-          row = row.narrow(0, 0, r.frames).contiguous();
+          row = hidden[b].narrow(0, 0, r.frames).contiguous();
         }
         r.values.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
       }
+      start = end;
     }
     return results;
   });

@@ -69,6 +69,24 @@ class SerModel {
   // audio first (see WaveformTransform).
   std::vector<ItemResult> run(const std::vector<AudioInput>& inputs, OutputKind kind, int batch_size,
                               const WaveformTransform& transform = nullptr);
+
+  // ERR_NO_HEAD for predictions from a model without an emotion head.
+  void check_output(OutputKind kind) const;
+  // run() in two steps, so several calls can share forward passes (loadModel's `batching`).
+  // prepare: decodes and checks one call's inputs (errors name "input <i>" of that call or the file).
+  std::vector<std::vector<float>> prepare(const std::vector<AudioInput>& inputs,
+                                          const WaveformTransform& transform = nullptr) const;
+  struct PreparedCall {
+    std::vector<std::vector<float>> waves;  // prepare()'s output; consumed
+    OutputKind kind = OutputKind::Predictions;
+  };
+  struct PassLimits {
+    int max_items = 8;               // inputs per forward pass
+    int64_t max_padded_samples = 0;  // longest input x inputs per pass; 0: no cap
+  };
+  // Runs the calls' inputs together, sorted by length into forward passes within `limits` (an
+  // input longer than the cap runs alone); results per call, in each call's input order.
+  std::vector<std::vector<ItemResult>> run_prepared(std::vector<PreparedCall> calls, const PassLimits& limits);
   // Writes the model in Hugging Face layout (config.json, preprocessor_config.json, model.safetensors).
   void save(const std::string& dir) const;
 
