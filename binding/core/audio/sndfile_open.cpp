@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "audio/header_rules.h"
+#include "audio/mpg123_quiet.h"
 #include "error.h"
 
 namespace ser::audio {
@@ -23,6 +24,9 @@ Error audio_error(const std::string& path, const std::string& cause) {
   if (std::filesystem::is_directory(st)) throw audio_error(path, "is a directory, not an audio file");
   if (std::filesystem::is_regular_file(st) && std::filesystem::file_size(path, ec) == 0 && !ec)
     throw audio_error(path, "contains no samples (the file is empty)");
+  // libsndfile says "possibly a pipe?" of MP3 data it cannot decode; the file is regular here.
+  if (lib.find("not a regular file") != std::string::npos)
+    throw audio_error(path, "cannot read audio: not a format that can be decoded here, or the file is damaged");
   throw audio_error(path, "cannot read audio: " + lib);
 }
 
@@ -50,6 +54,7 @@ void check_truncated(SNDFILE* f, const std::string& path) {
 
 SndfilePtr open_for_reading(const std::string& path, SF_INFO& info) {
   require_regular_file(path);
+  (void)mp3_decoder_quiet();  // keeps libmpg123's messages off the host's stderr
   info = SF_INFO{};
   SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
   if (!file) throw_open_error(path);

@@ -1,6 +1,9 @@
 #include "config/json_file.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -36,6 +39,25 @@ void write_text_file_atomic(const std::string& path, const std::string& text) {
     std::remove(tmp.c_str());
     throw Error(ErrorCode::Io, "cannot write " + path);
   }
+  sync_parent_folder(path);
+}
+
+void sync_to_disk(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorCode::Io, "cannot open " + path + " to sync it: " + std::strerror(errno));
+  struct stat st {};
+  const bool folder = ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  // Some file systems refuse fsync on folders (EINVAL); their renames are as durable as they get.
+  if (rc != 0 && !(folder && (err == EINVAL || err == EBADF)))
+    throw Error(ErrorCode::Io, "cannot sync " + path + " to disk: " + std::strerror(err));
+}
+
+void sync_parent_folder(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  sync_to_disk(slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash)));
 }
 
 }  // namespace ser

@@ -96,6 +96,9 @@ std::vector<std::string> load_state(torch::nn::Module& module, const NamedTensor
     if (it->second.sizes() != target.sizes())
       throw Error(ErrorCode::Checkpoint, source + ": '" + key + "' has shape " + shape_text(it->second.sizes()) +
                                              ", the model expects " + shape_text(target.sizes()));
+    // A NaN or infinity in a weight only shows as NaN predictions later (issue 11): refuse it here.
+    if (it->second.is_floating_point() && !torch::isfinite(it->second).all().item<bool>())
+      throw Error(ErrorCode::Checkpoint, source + ": '" + key + "' holds NaN or infinite values");
     copies.emplace_back(target, it->second);
   };
   for (auto& p : params) visit(p.key(), p.value());

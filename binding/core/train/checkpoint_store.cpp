@@ -58,7 +58,11 @@ void write_checkpoint(const std::string& out_dir, const std::string& name, model
       // Dropout on a GPU draws from the device's generator: without it a resume is not exact.
       if (!device.is_cpu()) archive.write("rng_device", at::globalContext().defaultGenerator(device).get_state());
       archive.save_to((tmp / "optimizer.pt").string());
+      sync_to_disk((tmp / "optimizer.pt").string());  // torch's writer does not sync
     }
+    // Every file in tmp is synced by its writer; the folder's entries must be too before the swap,
+    // or a power loss after it could leave `final` naming a folder without its files.
+    sync_to_disk(tmp.string());
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;
@@ -66,13 +70,16 @@ void write_checkpoint(const std::string& out_dir, const std::string& name, model
   // Swap in one step where the file system can (renameat2 RENAME_EXCHANGE): `final` is never
   // missing. Elsewhere: final -> old, tmp -> final, drop old; a crash between the renames leaves
   // `old`, which find_checkpoint() takes.
+  // out_dir is synced after the swap: the exchange (or the renames) then survive a power loss.
   if (fs::exists(final_dir) && ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) == 0) {
+    sync_to_disk(out_dir);
     fs::remove_all(tmp, ec);  // now the previous checkpoint
     return;
   }
   fs::remove_all(old, ec);
   if (fs::exists(final_dir)) fs::rename(final_dir, old);
   fs::rename(tmp, final_dir);
+  sync_to_disk(out_dir);
   fs::remove_all(old, ec);
 }
 

@@ -9,6 +9,7 @@
 #include <map>
 
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "audio/audio_probe.h"
 #include "config/dimensions.h"
@@ -20,6 +21,9 @@ namespace ser::train {
 namespace {
 
 namespace fs = std::filesystem;
+
+// 1 GiB holds ~10 M rows; a larger "manifest" is a mistake (or an attack), read whole it would exhaust memory.
+constexpr long long kMaxManifestBytes = 1LL << 30;
 const std::vector<std::string> kPathColumns{"file", "path", "audio", "filename"};
 
 // One CSV record (RFC 4180 quotes; a quoted field may hold line breaks).
@@ -162,7 +166,15 @@ Manifest read_manifest(const std::string& path, const LabelRange& range, bool re
 Manifest read_manifest(const std::string& path, const LabelRange& range, const ManifestRules& rules) {
   const bool require_labels = rules.require_labels;
   if (!(range.max > range.min)) throw Error(ErrorCode::Input, "labelRange must have max > min");
-  std::ifstream in(path);
+  // A FIFO or device would block the read (or never end): only regular files, of a bounded size.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw Error(ErrorCode::Input, "manifest not found: " + path);
+  if (!S_ISREG(st.st_mode))
+    throw Error(ErrorCode::Input, "manifest " + path + " is not a regular file (a FIFO, device or folder)");
+  if (st.st_size > kMaxManifestBytes)
+    throw Error(ErrorCode::Input, "manifest " + path + " is " + std::to_string(st.st_size) + " bytes, more than the " +
+                                      std::to_string(kMaxManifestBytes) + " a manifest may have");
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::Input, "manifest not found: " + path);
   Manifest m;
   m.source = path;
