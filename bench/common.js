@@ -56,6 +56,102 @@ function columnSet(precisions, peers) {
   return { columns, ratios: ALL_RATIOS.filter(([, a, b]) => keys.has(a) && keys.has(b)) };
 }
 
+// Environment settings a run can compare side by side, each column running once per selected
+// setting in the same run: `--blas as-found,unset` (or `both`) runs OpenBLAS with
+// OPENBLAS_CORETYPE as found (this project's environment sets Haswell) and unset (OpenBLAS picks
+// the kernels for this CPU); `--aten-capability as-found,avx512` sets ATEN_CPU_CAPABILITY (ATen's
+// vector kernels) before libtorch loads; `--fp32-linear openblas,onednn` sets ser-torch's
+// SER_TORCH_FP32_LINEAR (its float32 Linear route). An axis applies to the engines it names; the
+// other columns run once and serve every setting's ratios. The first choice of each axis is the
+// base: its columns keep their plain keys; the others get `@<axis>-<choice>` keys and a tag.
+const ENV_AXES = [
+  {
+    flag: '--blas', tag: 'blas', engines: ['ser', 'pytorch'], both: ['as-found', 'unset'],
+    choices: { 'as-found': {}, unset: { OPENBLAS_CORETYPE: null }, haswell: { OPENBLAS_CORETYPE: 'Haswell' } },
+    show: (choice) => (choice === 'as-found' ? (process.env.OPENBLAS_CORETYPE || 'unset') : choice === 'haswell' ? 'Haswell' : 'unset'),
+  },
+  {
+    flag: '--aten-capability', tag: 'aten', engines: ['ser', 'pytorch'], both: ['as-found', 'avx512'],
+    choices: { 'as-found': {}, default: { ATEN_CPU_CAPABILITY: 'default' }, avx2: { ATEN_CPU_CAPABILITY: 'avx2' }, avx512: { ATEN_CPU_CAPABILITY: 'avx512' } },
+    show: (choice) => (choice === 'as-found' ? (process.env.ATEN_CPU_CAPABILITY || 'as-built') : choice),
+  },
+  {
+    flag: '--fp32-linear', tag: 'linear', engines: ['ser'], both: ['openblas', 'onednn'],
+    choices: { 'as-found': {}, auto: { SER_TORCH_FP32_LINEAR: 'auto' }, openblas: { SER_TORCH_FP32_LINEAR: 'openblas' }, onednn: { SER_TORCH_FP32_LINEAR: 'onednn' } },
+    show: (choice) => (choice === 'as-found' ? (process.env.SER_TORCH_FP32_LINEAR || 'auto') : choice),
+  },
+];
+
+/** The option setters of the environment axes, for parseArgs: each stores its choices in opts.env[flag]. */
+function envAxisOptions() {
+  return Object.fromEntries(ENV_AXES.map((axis) => [axis.flag, (v, o) => {
+    const list = v === 'both' ? axis.both : v.split(',').filter(Boolean);
+    for (const c of list) {
+      if (!Object.hasOwn(axis.choices, c)) throw new Error(`${axis.flag}: unknown ${c} (known: both, ${Object.keys(axis.choices).join(', ')})`);
+    }
+    if (list.length === 0 || new Set(list).size !== list.length) throw new Error(`${axis.flag}: give distinct choices`);
+    o.env = { ...(o.env || {}), [axis.flag]: list };
+  }]));
+}
+
+/** Usage text of the environment axes. */
+const ENV_USAGE = ENV_AXES.map((a) => `[${a.flag} both|${Object.keys(a.choices).join(',')}]`).join(' ');
+
+/**
+ * Every (column, setting) pair to run, and the ratios within each setting. `selected` is opts.env
+ * (flag -> choices; absent axes run as found). A column is repeated only for the settings of the
+ * axes that apply to its engine; a setting's ratio uses the base column where there is no copy.
+ */
+function envColumns(columns, ratioList, selected = {}) {
+  const axes = ENV_AXES.filter((a) => selected[a.flag]);
+  let variants = [{ picks: [] }];
+  for (const axis of axes) {
+    variants = variants.flatMap((v) => selected[axis.flag].map((choice, i) => ({ picks: [...v.picks, { axis, choice, base: i === 0 }] })));
+  }
+  const tagOf = (picks) => picks.map((p) => `${p.axis.tag} ${p.axis.show(p.choice)}`).join(', ');
+  const suffixOf = (picks) => picks.filter((p) => !p.base).map((p) => `@${p.axis.tag}-${p.choice}`).join('');
+  const out = [];
+  const keys = new Set();
+  for (const v of variants) {
+    for (const col of columns) {
+      const mine = v.picks.filter((p) => p.axis.engines.includes(col.engine));
+      if (v.picks.some((p) => !p.base && !p.axis.engines.includes(col.engine))) continue; // the base column serves
+      const key = col.key + suffixOf(mine);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      const env = Object.assign({}, ...mine.map((p) => p.axis.choices[p.choice]));
+      const shown = mine.filter((p) => selected[p.axis.flag].length > 1 || p.choice !== 'as-found');
+      out.push({ ...col, key, env, label: shown.length ? `${col.label} [${tagOf(shown)}]` : col.label });
+    }
+  }
+  const ratiosOut = [];
+  for (const v of variants) {
+    const pick = (key) => {
+      const col = columns.find((c) => c.key === key);
+      const k = col && key + suffixOf(v.picks.filter((p) => p.axis.engines.includes(col.engine)));
+      return k && keys.has(k) ? k : null;
+    };
+    const shown = v.picks.filter((p) => selected[p.axis.flag].length > 1);
+    for (const [label, a, b] of ratioList) {
+      const ka = pick(a);
+      const kb = pick(b);
+      if (!ka || !kb || (suffixOf(v.picks) && ka === a && kb === b)) continue;
+      ratiosOut.push([shown.length ? `${label} [${tagOf(shown)}]` : label, ka, kb]);
+    }
+  }
+  return { columns: out, ratios: ratiosOut };
+}
+
+/** `base` (an environment) with a column's settings: a null value removes the variable. */
+function withEnv(base, patch = {}) {
+  const env = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
 /** A comma list of names from `accepted`; those outside `known` (another script's) are dropped. */
 function listArg(value, known, name, accepted = known) {
   const list = value.split(',').filter(Boolean);
@@ -127,7 +223,7 @@ function timing(c, precision, times) {
 /** ser.info()'s fields every ser-torch column reports, and the process's peak RSS. */
 function serAbout(info) {
   return {
-    threads: info.threads, torch: info.torchVersion, blas: info.blas, blasLibrary: info.blasLibrary,
+    threads: info.threads, torch: info.torchVersion, blas: info.blas, blasLibrary: info.blasLibrary, blasCore: info.blasCore,
     parallelBackend: info.parallelBackend, warnings: info.warnings, cpu: info.cpu, cpuCapability: info.cpuCapability,
   };
 }
@@ -201,6 +297,6 @@ function runScript(name, parse, { worker, main }) {
 
 module.exports = {
   ROOT, CACHE, PYTHON, SAMPLE_RATE, CORES, TUNED_ENV,
-  columnSet, listArg, parseArgs, selectedColumns, checkBuilt, python, ensureModels, serAbout, maxRssMb, timing, ratios, printNoise,
+  columnSet, envAxisOptions, envColumns, ENV_USAGE, withEnv, listArg, parseArgs, selectedColumns, checkBuilt, python, ensureModels, serAbout, maxRssMb, timing, ratios, printNoise,
   writeResults, runScript,
 };

@@ -6,6 +6,12 @@
 //
 //   node bench/predict.js [--iters N] [--warmup N] [--cases wav2vec2-base,large-12,large-12-8s,cnn14]
 //                         [--precisions fp32,bf16,int8] [--peers default,tuned,onnx|none]
+//                         [--blas both] [--aten-capability both] [--fp32-linear both]
+//
+// --blas both runs the ser-torch and PyTorch columns twice in the same rounds, with
+// OPENBLAS_CORETYPE as found and unset (the issue-8 comparison); --aten-capability and
+// --fp32-linear compare ATEN_CPU_CAPABILITY and ser-torch's float32 Linear route the same way
+// (common.js, ENV_AXES). Each setting's ratios are reported with its tag.
 //
 // Each column runs in its own fresh process, so peak RSS is per case and per column:
 //   ser fp32/bf16/int8  node bench/predict.js --worker <case> --precision P (require('..'): the built
@@ -29,7 +35,7 @@ const path = require('path');
 const readline = require('readline');
 const {
   CACHE, CORES, PYTHON, ROOT, SAMPLE_RATE, TUNED_ENV,
-  checkBuilt, columnSet, ensureModels, listArg, maxRssMb, parseArgs, printNoise, python, ratios, runScript, selectedColumns, serAbout, timing,
+  ENV_USAGE, checkBuilt, columnSet, envAxisOptions, envColumns, ensureModels, listArg, maxRssMb, parseArgs, printNoise, python, ratios, runScript, selectedColumns, serAbout, timing, withEnv,
   writeResults,
 } = require('./common');
 const { cpuLine, nonNegativeInt, positiveInt } = require('./numbers');
@@ -57,6 +63,7 @@ const { columns: COLUMNS, ratios: RATIOS } = columnSet(PRECISIONS, PEERS);
 const USAGE = [
   'usage: node bench/predict.js [--iters N] [--warmup N] [--cases a,b] [--precisions fp32,bf16,int8] ' +
     '[--peers default,tuned,onnx|none]',
+  `  ${ENV_USAGE}`,
   `cases: ${CASES.map((c) => c.name).join(', ')} (default: all)`,
 ].join('\n');
 
@@ -64,7 +71,7 @@ function parsePredictArgs(argv) {
   const opts = parseArgs(argv, {
     defaults: {
       iters: 5, warmup: 2, cases: CASES.map((c) => c.name), precisions: PRECISIONS, peers: PEERS,
-      worker: null, serve: false, precision: 'fp32', engine: 'ser',
+      worker: null, serve: false, precision: 'fp32', engine: 'ser', env: {},
     },
     options: {
       '--iters': (v, o) => { o.iters = positiveInt(v, '--iters'); },
@@ -75,6 +82,7 @@ function parsePredictArgs(argv) {
       '--worker': (v, o) => { o.worker = v; },
       '--precision': (v, o) => { o.precision = listArg(v, PRECISIONS, '--precision')[0]; },
       '--engine': (v, o) => { o.engine = listArg(v, ['ser', 'onnx'], '--engine')[0]; },
+      ...envAxisOptions(),
     },
     flags: { '--serve': (o) => { o.serve = true; } },
     usage: USAGE,
@@ -348,17 +356,17 @@ function spec(col, c, opts, onnxError) {
   const label = `${c.name}/${col.label}`;
   const common = ['--warmup', String(opts.warmup), '--serve'];
   if (col.engine === 'ser') {
-    return { label, cmd: process.execPath, args: [__filename, '--worker', c.name, '--precision', col.precision, ...common], env: process.env };
+    return { label, cmd: process.execPath, args: [__filename, '--worker', c.name, '--precision', col.precision, ...common], env: withEnv(process.env, col.env) };
   }
   if (col.engine === 'onnx') {
     if (c.onnx === false) return { label, error: 'no ONNX export of this case (torch.stft in torch 1.13)' };
     if (onnxError) return { label, error: onnxError };
-    return { label, cmd: process.execPath, args: [__filename, '--worker', c.name, '--engine', 'onnx', ...common], env: process.env };
+    return { label, cmd: process.execPath, args: [__filename, '--worker', c.name, '--engine', 'onnx', ...common], env: withEnv(process.env, col.env) };
   }
   const args = [path.join(__dirname, 'peer_pytorch.py'), '--shape', c.shape, '--batch', String(c.batch),
     '--seconds', String(c.seconds), '--precision', col.precision, ...common];
-  if (col.peer === 'default') return { label, cmd: PYTHON, args, env: process.env };
-  return { label, cmd: PYTHON, args: [...args, '--threads', String(CORES)], env: { ...process.env, ...TUNED_ENV } };
+  if (col.peer === 'default') return { label, cmd: PYTHON, args, env: withEnv(process.env, col.env) };
+  return { label, cmd: PYTHON, args: [...args, '--threads', String(CORES)], env: withEnv({ ...process.env, ...TUNED_ENV }, col.env) };
 }
 
 /** Largest |difference| between a column's outputs and ser fp32's (both Node columns get the same input). */
@@ -380,7 +388,7 @@ async function runCase(c, columns, opts, onnxError) {
   const ok = Object.fromEntries(Object.entries(sides).filter(([, r]) => !r.error));
   return {
     case: c.name, call: c.call, batch: c.batch, seconds_per_input: c.seconds,
-    sides, output_max_abs_diff_vs_ser_fp32: outputDiffs(ok), ratios: ratios(RATIOS, ok),
+    sides, output_max_abs_diff_vs_ser_fp32: outputDiffs(ok), ratios: ratios(opts.ratioList, ok),
   };
 }
 
@@ -398,6 +406,13 @@ function printReport(results, columns, opts, loadBefore) {
     console.log(`PyTorch:   torch ${pt.torch} (${PYTHON}); PT default ${find('pt-default')?.threads ?? '-'} thread(s), ` +
       `PT fp32/bf16/int8 tuned, ${CORES} threads`);
   }
+  if (Object.keys(opts.env).length) {
+    // What each ser-torch setting actually ran with, as its own process reported it.
+    for (const col of columns.filter((k) => k.engine === 'ser')) {
+      const x = all.find(([k, v]) => k === col.key && !v.error)?.[1];
+      if (x) console.log(`  ${col.label}: OpenBLAS kernels ${x.blasCore || '-'}, ATen vector kernels ${x.cpuCapability || '-'}`);
+    }
+  }
   const ort = find('ort-fp32');
   if (ort) console.log(`ORT:       onnxruntime-node ${ort.version}, CPU EP, ${ort.threads} intra-op threads, graph optimisation all`);
   console.log(`${CORES} cores; ${opts.warmup} warm-up calls, then ${opts.iters} timed calls per column taken in turns; median\n`);
@@ -407,7 +422,7 @@ function printReport(results, columns, opts, loadBefore) {
   console.log(table(results.map((r) => [r.case, ...columns.map((col) => cell(r, col, (x) => fmt(x.audio_s_per_s)))]),
     ['case', ...columns.map((col) => col.label)]));
 
-  const shown = RATIOS.filter(([label]) => results.some((r) => r.ratios[label] !== null));
+  const shown = opts.ratioList.filter(([label]) => results.some((r) => r.ratios[label] !== null));
   if (shown.length) {
     console.log('\nRatios, the ser-torch column over the other (above 1: ser-torch faster):');
     console.log(table(results.map((r) => [r.case, ...shown.map(([label]) => (r.ratios[label] === null ? '-' : `${fmt(r.ratios[label])}x`))]),
@@ -446,7 +461,8 @@ function printReport(results, columns, opts, loadBefore) {
 async function main(opts) {
   checkBuilt();
   const cases = CASES.filter((c) => opts.cases.includes(c.name));
-  const columns = selectedColumns(COLUMNS, opts);
+  const { columns, ratios: ratioList } = envColumns(selectedColumns(COLUMNS, opts), RATIOS, opts.env);
+  opts.ratioList = ratioList;
   ensureModels(cases);
   const onnxError = opts.peers.includes('onnx') ? ensureOnnx(cases) : null;
   const loadBefore = os.loadavg()[0];

@@ -30,7 +30,7 @@ const os = require('os');
 const path = require('path');
 const {
   CACHE, CORES, PYTHON, ROOT, SAMPLE_RATE, TUNED_ENV,
-  checkBuilt, columnSet, ensureModels, listArg, maxRssMb, parseArgs, printNoise, ratios, runScript, selectedColumns, serAbout, timing,
+  ENV_USAGE, checkBuilt, columnSet, envAxisOptions, envColumns, ensureModels, listArg, maxRssMb, parseArgs, printNoise, ratios, runScript, selectedColumns, serAbout, timing, withEnv,
   writeResults,
 } = require('./common');
 const { cpuLine, nonNegativeInt, positiveInt } = require('./numbers');
@@ -59,6 +59,7 @@ const { columns: COLUMNS, ratios: RATIOS } = columnSet(PRECISIONS, PEERS);
 const USAGE = [
   'usage: node bench/train-step.js [--iters N] [--warmup N] [--cases a,b] [--precisions fp32,bf16] ' +
     '[--peers default,tuned|none]',
+  `  ${ENV_USAGE}`,
   `cases: ${CASES.map((c) => c.name).join(', ')} (default: all; other names are skipped)`,
 ].join('\n');
 
@@ -67,7 +68,7 @@ function parseTrainStepArgs(argv) {
   const opts = parseArgs(argv, {
     defaults: {
       iters: positiveInt(process.env.BENCH_ITERS || '5', 'BENCH_ITERS'), warmup: 2, cases: null, worker: null,
-      precisions: PRECISIONS, peers: PEERS, precision: 'fp32',
+      precisions: PRECISIONS, peers: PEERS, precision: 'fp32', env: {},
     },
     options: {
       '--iters': (v, o) => { o.iters = positiveInt(v, '--iters'); },
@@ -77,6 +78,7 @@ function parseTrainStepArgs(argv) {
       '--precisions': (v, o) => { o.precisions = listArg(v, PRECISIONS, '--precisions', ['fp32', 'bf16', 'int8']); },
       '--peers': (v, o) => { o.peers = listArg(v, PEERS, '--peers', ['default', 'tuned', 'onnx']); },
       '--precision': (v, o) => { o.precision = listArg(v, PRECISIONS, '--precision')[0]; },
+      ...envAxisOptions(),
     },
     usage: USAGE,
   });
@@ -170,17 +172,17 @@ function lastJson(r) {
   return msg;
 }
 
-function serTorch(c, opts, precision) {
+function serTorch(c, opts, precision, env) {
   const args = [__filename, '--worker', c.name, '--iters', String(opts.iters), '--warmup', String(opts.warmup),
     '--precision', precision];
-  return lastJson(spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 }));
+  return lastJson(spawnSync(process.execPath, args, { cwd: ROOT, env: withEnv(process.env, env), encoding: 'utf8', maxBuffer: 1 << 26 }));
 }
 
-function peer(c, opts, precision, tuned) {
+function peer(c, opts, precision, tuned, patch) {
   const args = [path.join(__dirname, 'peer_train_pytorch.py'), '--shape', c.shape, '--batch', String(c.batch),
     '--seconds', String(c.seconds), '--warmup', String(opts.warmup), '--iters', String(opts.iters), '--precision', precision];
   if (tuned) args.push('--threads', String(CORES));
-  const env = { ...process.env, ...(tuned ? TUNED_ENV : {}) };
+  const env = withEnv({ ...process.env, ...(tuned ? TUNED_ENV : {}) }, patch);
   return lastJson(spawnSync(PYTHON, args, { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 26 }));
 }
 
@@ -189,11 +191,12 @@ function runCase(c, columns, opts) {
   process.stderr.write(`bench train-step: ${c.name} (batch ${c.batch} x ${c.seconds} s) ...\n`);
   const sides = {};
   for (const col of columns) {
-    const r = col.engine === 'ser' ? serTorch(c, opts, col.precision) : peer(c, opts, col.precision, col.peer === 'tuned');
+    const r = col.engine === 'ser'
+      ? serTorch(c, opts, col.precision, col.env) : peer(c, opts, col.precision, col.peer === 'tuned', col.env);
     if (r.error) process.stderr.write(`${c.name}/${col.label}: n/a: ${r.error}\n`);
     sides[col.key] = r;
   }
-  return { case: c.name, what: c.what, batch: c.batch, seconds_per_input: c.seconds, sides, ratios: ratios(RATIOS, sides) };
+  return { case: c.name, what: c.what, batch: c.batch, seconds_per_input: c.seconds, sides, ratios: ratios(opts.ratioList, sides) };
 }
 
 function printReport(results, columns, opts, loadBefore) {
@@ -209,17 +212,18 @@ function printReport(results, columns, opts, loadBefore) {
   for (const r of results) {
     console.log(`\n${r.case}: batch ${r.batch} x ${r.seconds_per_input} s, ${r.what}`);
     console.log('  training audio-seconds per second (higher is better)');
+    const width = Math.max(12, ...columns.map((col) => col.label.length));
     for (const col of columns) {
       const x = r.sides[col.key];
       if (x.error) {
-        console.log(`  ${col.label.padEnd(12)} ${'n/a'.padStart(8)}   ${x.error}`);
+        console.log(`  ${col.label.padEnd(width)} ${'n/a'.padStart(8)}   ${x.error}`);
         continue;
       }
       const how = x.variant && x.variant !== 'fp32'
         ? `   ${x.variant}${x.autocast_error ? ` (autocast failed: ${x.autocast_error})` : ''}` : '';
-      console.log(`  ${col.label.padEnd(12)} ${x.audio_s_per_s.toFixed(2).padStart(8)}   peak RSS ${x.max_rss_mb.toFixed(0).padStart(5)} MB${how}`);
+      console.log(`  ${col.label.padEnd(width)} ${x.audio_s_per_s.toFixed(2).padStart(8)}   peak RSS ${x.max_rss_mb.toFixed(0).padStart(5)} MB${how}`);
     }
-    const shown = RATIOS.filter(([label]) => r.ratios[label] !== null);
+    const shown = opts.ratioList.filter(([label]) => r.ratios[label] !== null);
     if (shown.length) console.log(`  ratios: ${shown.map(([label]) => `${label} ${r.ratios[label].toFixed(2)}x`).join(', ')}`);
   }
   printNoise(results, columns, loadBefore, 'step');
@@ -227,7 +231,8 @@ function printReport(results, columns, opts, loadBefore) {
 
 async function main(opts) {
   const cases = CASES.filter((c) => !opts.cases || opts.cases.includes(c.name));
-  const columns = selectedColumns(COLUMNS, opts);
+  const { columns, ratios: ratioList } = envColumns(selectedColumns(COLUMNS, opts), RATIOS, opts.env);
+  opts.ratioList = ratioList;
   if (cases.length === 0 || columns.length === 0) {
     console.log(`no training-step case or column selected (cases: ${CASES.map((c) => c.name).join(', ')}; ` +
       `precisions: ${PRECISIONS.join(', ')}; peers: ${PEERS.join(', ')})`);

@@ -5,6 +5,7 @@
 #include <torch/nn/modules/linear.h>
 
 #include "message_text.h"
+#include "precision/fp32_linear.h"
 
 namespace ser::precision {
 namespace {
@@ -17,7 +18,13 @@ void hold_as(at::Tensor& t, c10::ScalarType dtype) {
 
 void prepare_for_inference(torch::nn::Module& model, const Plan& plan, const std::vector<std::string>& keep_float,
                            LowPrecisionWeights& weights) {
-  if (plan.precision == Precision::Float32) return;
+  if (plan.precision == Precision::Float32) {
+    // Float32 keeps its weights as they are; only the route of its Linear products may change.
+    const auto params = model.parameters();
+    const bool cpu = params.empty() || params.front().device().is_cpu();
+    weights.set_onednn_fp32_linear(cpu && onednn_fp32_linear_wanted());
+    return;
+  }
   at::NoGradGuard no_grad;
   for (const auto& item : model.named_modules()) {
     const std::string& name = item.key();

@@ -2,6 +2,7 @@
 // bf16 plans hold the Linear and convolution weights in bf16 (half the memory); int8 plans pack
 // the Linear layers (their float32 weights are released) and hold convolutions as the plan's
 // matmul dtype says. Norms, positional weight norm, the head (`keep_float`) stay float32.
+// Float32 plans keep the weights and only choose the Linear layers' route (fp32_linear.h).
 #pragma once
 #include <string>
 #include <vector>

@@ -27,6 +27,11 @@ class LowPrecisionWeights {
   // y = x W^T + b through the packed weights; x float32 (B, ..., in) -> float32.
   static at::Tensor int8_linear(const at::Tensor& x, const c10::IValue& packed);
 
+  // Float32 inference: whether this model's Linear layers run through oneDNN (fp32_linear.h).
+  // Set once at load, before any call; training's stores leave it off.
+  void set_onednn_fp32_linear(bool on) { onednn_fp32_linear_ = on; }
+  bool onednn_fp32_linear() const { return onednn_fp32_linear_; }
+
   size_t cast_bytes() const;
   void clear();
 
@@ -41,6 +46,7 @@ class LowPrecisionWeights {
   mutable std::mutex mutex_;
   std::map<Key, Entry> casts_;
   std::map<const c10::TensorImpl*, c10::IValue> packed_;
+  bool onednn_fp32_linear_ = false;
 };
 
 }  // namespace ser::precision

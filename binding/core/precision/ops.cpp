@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <torch/nn/functional/conv.h>
 
+#include "precision/fp32_linear.h"
+
 namespace ser::precision {
 namespace {
 
@@ -41,7 +43,11 @@ at::Tensor weight(const at::Tensor& w) {
 }
 
 at::Tensor linear(const torch::nn::Linear& layer, const at::Tensor& x) {
-  if (plain()) return layer.ptr()->forward(x);
+  if (plain()) {
+    if (t_weights && t_weights->onednn_fp32_linear() && onednn_fp32_linear_fits(x, layer->weight))
+      return onednn_fp32_linear(x, layer->weight, layer->bias);
+    return layer.ptr()->forward(x);
+  }
   if (t_plan->int8_linear && t_weights)
     if (const c10::IValue* packed = t_weights->int8(layer->weight)) return LowPrecisionWeights::int8_linear(x, *packed);
   // The bias is added after the product: libtorch 1.13's fused addmm first copies the broadcast
