@@ -11,7 +11,7 @@ const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { findLibtorch } = require('./find-libtorch');
+const { findLibtorch, cmakeDefines, cachedTorchDir } = require('./find-libtorch');
 const { missingBuildDeps, describeMissing } = require('./check-build-deps');
 
 const root = path.join(__dirname, '..');
@@ -44,9 +44,12 @@ function minutes(ms) {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-function cmakeJsArgs(torchDir) {
-  const args = [require.resolve('cmake-js/bin/cmake-js'), process.argv.includes('--rebuild') ? 'rebuild' : 'build',
-    '--out', 'build', `--CDTorch_DIR=${torchDir}`, '--CDCMAKE_BUILD_TYPE=Release',
+function cmakeJsArgs(torch) {
+  // A build tree configured for another libtorch keeps its cached library paths: start afresh.
+  const cached = cachedTorchDir(buildDir);
+  const switched = cached !== null && cached !== torch.dir;
+  const args = [require.resolve('cmake-js/bin/cmake-js'), process.argv.includes('--rebuild') || switched ? 'rebuild' : 'build',
+    '--out', 'build', ...Object.entries(cmakeDefines(torch)).map(([k, v]) => `--CD${k}=${v}`), '--CDCMAKE_BUILD_TYPE=Release',
     `--CDSER_BUILD_TESTS=${dev ? 'ON' : 'OFF'}`];
   const ninja = spawnSync('ninja', ['--version'], { stdio: 'ignore' }).status === 0;
   if (ninja) args.push('--generator', 'Ninja');
@@ -125,7 +128,7 @@ function main() {
     process.exit(1);
   }
   say(`building against libtorch from ${torch.from}: ${torch.dir}`);
-  const args = cmakeJsArgs(torch.dir);
+  const args = cmakeJsArgs(torch);
   if (dev) runDev(args);
   else runAsDependency(args);
 }
