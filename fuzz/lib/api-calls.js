@@ -53,6 +53,10 @@ function mutateCall(call, r) {
   const rounds = 1 + r.int(2);
   for (let i = 0; i < rounds; i++) {
     const all = paths(args).filter((p) => p.length > 0);
+    if (all.length === 0) {
+      args = [r.pick(HOSTILE)]; // every argument was left out: one hostile one instead
+      continue;
+    }
     const at = r.pick(all);
     const kind = r.int(4);
     if (kind === 0 && at.length > 1) {

@@ -16,6 +16,7 @@ class FuzzChild {
     this.stderr = '';
     this.pending = null; // { id, resolve, timer }
     this.exit = null;
+    this.killed = false;
   }
 
   /** Resolves once the child has loaded ser-torch and its good model. */
@@ -79,12 +80,14 @@ class FuzzChild {
     return answer;
   }
 
+  /** False once the child exited or was killed (its exit event may come later). */
   get alive() {
-    return this.proc !== null && this.exit === null;
+    return this.proc !== null && this.exit === null && !this.killed;
   }
 
   kill() {
     if (!this.alive) return;
+    this.killed = true;
     try {
       process.kill(-this.proc.pid, 'SIGKILL'); // the whole group: bash's exec'd node and anything it started
     } catch {
