@@ -102,6 +102,10 @@ const REGRESSIONS = [
   { name: 'config-conv-stride-0', target: 'config', expect: 'ERR_CONFIG', build: configCase({ conv_stride: [5, 0] }) },
   { name: 'config-conv-lists-disagree', target: 'config', expect: 'ERR_CONFIG', build: configCase({ conv_kernel: [10] }) },
   { name: 'config-conv-kernel-beyond-any-input', target: 'config', expect: 'ERR_CONFIG', build: configCase({ conv_kernel: [10, 100000] }) },
+  // Memory grows with the square of a clip's length (self-attention): 4 minutes must be windowed or
+  // refused (InputError naming predictLong). Open: predict() asks libtorch for 1.1 TB (an
+  // 'unbounded' LibtorchError); left out of the CI slice until binding/core/api bounds it.
+  { name: 'predict-4-minute-clip', target: 'api', expect: 'any', ci: false, build: apiCase({ fn: 'predict', args: [[{ $: 'samples', n: 16000 * 240 }]] }) },
   { name: 'predict-lying-array-length', target: 'api', expect: 'ERR_INPUT', build: apiCase({ fn: 'predict', args: [{ $: 'lyingArray' }] }) },
   // hangs
   { name: 'predict-fifo', target: 'audio', expect: 'ERR_AUDIO', build: (dir) => {

@@ -9,11 +9,12 @@ const path = require('path');
 const { REGRESSIONS } = require('./regressions');
 const { FuzzChild, DEFAULT_LIMIT_KB } = require('./pool');
 const { timeoutOf } = require('./campaign');
+const { PASSING } = require('./outcome');
 const { corpusDir } = require('./targets');
 
 /** Whether a result meets the case's expectation: 'ok', 'any' passing class, or a typed error's code. */
 function meets(expect, result) {
-  if (expect === 'any') return result.class === 'ok' || result.class === 'typed';
+  if (expect === 'any') return PASSING.has(result.class);
   if (expect === 'ok') return result.class === 'ok';
   return result.class === 'typed' && result.code === expect;
 }
