@@ -131,6 +131,18 @@ const REGRESSIONS = [
     fs.writeFileSync(path.join(dir, 'model.safetensors'), safetensorsBytes(header, d));
     return dir;
   } },
+  // Finite weights too large for float32 products (a splice inside the data, fuzz seed 6 case 106):
+  // the model loads and predict() answers NaN. Open: predict must refuse non-finite outputs with a
+  // typed error (binding/core/api or lib/model.ts); outside the CI slice until it does.
+  { name: 'safetensors-huge-finite-weights', target: 'safetensors', expect: 'any', ci: false, build: (dir) => {
+    tinyCopy(dir);
+    const { header, data } = tinySafetensors();
+    const entry = JSON.parse(header)['wav2vec2.encoder.layers.0.feed_forward.output_dense.weight'];
+    const d = Buffer.from(data);
+    for (let at = entry.data_offsets[0]; at < entry.data_offsets[1]; at += 4) d.writeFloatLE(3e38, at);
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), safetensorsBytes(header, d));
+    return dir;
+  } },
   { name: 'train-lr-1e30-diverges', target: 'api', expect: 'ERR_DIVERGED', build: apiCase(trainOn({ $: 'manifest' }, { lr: 1e30, epochs: 2 })) },
   { name: 'train-signal-plain-object', target: 'api', expect: 'ERR_INPUT', build: apiCase(trainOn({ $: 'manifest' }, { signal: {} })) },
   { name: 'manifest-utf8-bom', target: 'manifest', expect: 'ok', build: manifestCase('bom.csv', '\ufefffile,arousal,dominance,valence\nwav/a.wav,0.1,0.2,0.3\nwav/b.wav,0.4,0.5,0.6\n') },
