@@ -64,6 +64,21 @@ std::string cpu_capability() {
   return value == "no avx" ? "default" : value;
 }
 
+// The shared object that holds libtorch's CPU code, found from one of its functions: with several
+// libtorch installs (Debian's, a wheel's) this says which one the loader picked.
+std::string torch_library() {
+  Dl_info where{};
+  if (dladdr(reinterpret_cast<void*>(&at::show_config), &where) == 0 || !where.dli_fname) return "";
+  return where.dli_fname;
+}
+
+std::string torch_origin(const std::string& library) {
+  if (library.find("/site-packages/") != std::string::npos || library.find("/dist-packages/") != std::string::npos)
+    return "python";
+  if (library.rfind("/usr/lib/", 0) == 0 || library.rfind("/lib/", 0) == 0) return "system";
+  return "unpacked";
+}
+
 std::string engine_name(at::QEngine e) {
   switch (e) {
     case at::QEngine::FBGEMM: return "fbgemm";
@@ -79,6 +94,8 @@ std::string engine_name(at::QEngine e) {
 RuntimeInfo runtime_info() {
   RuntimeInfo info;
   info.torch_version = TORCH_VERSION;
+  info.torch_library = torch_library();
+  info.torch_origin = torch_origin(info.torch_library);
   info.cuda_available = cuda_available();
   info.cuda_devices = info.cuda_available ? cuda_device_count() : 0;
   info.threads = thread_count();

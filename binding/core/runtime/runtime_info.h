@@ -8,7 +8,9 @@
 namespace ser::runtime {
 
 struct RuntimeInfo {
-  std::string torch_version;
+  std::string torch_version;  // the headers built against (TORCH_VERSION)
+  std::string torch_library;  // path of the loaded libtorch_cpu.so: the libtorch that runs
+  std::string torch_origin;   // "system" (Debian's libtorch) | "python" (a pip torch) | "unpacked" (LIBTORCH)
   bool cuda_available = false;
   int cuda_devices = 0;
   int threads = 1;
