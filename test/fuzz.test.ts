@@ -30,7 +30,7 @@ test('every regression case of issue 11 ends in its typed error (or a result), e
   const failed = results.filter((r) => !r.pass);
   if (failed.length > 0) throw new Error(`regression cases failed:\n${lines.filter((l) => l.startsWith('FAIL')).join('\n')}`);
   expect(results.length).toBeGreaterThanOrEqual(40);
-}, 300_000); // ~60 s and ~25 s on an idle 2-core machine; the limit only guards a stuck run
+}, 300_000); // ~60 s on an idle 2-core machine; the limit only guards a stuck run
 
 // Cases per target: model-file targets load a model per case (~0.3 s); audio and manifests are quicker.
 const SLICE: Array<[string, number]> = [
@@ -58,4 +58,4 @@ test('a seeded mutation slice of every target: no crash, hang, untyped error or 
   const failures = all.flatMap((r) => r.failures);
   if (failures.length > 0) throw new Error(`fuzz slice failures (seed ${SEED}):\n${lines.join('\n')}`);
   for (const r of all) expect(r.cases).toBe(SLICE.find(([t]) => t === r.target)![1]);
-}, 300_000); // ~60 s and ~25 s on an idle 2-core machine; the limit only guards a stuck run
+}, 300_000); // ~25 s on an idle 2-core machine; the limit only guards a stuck run
