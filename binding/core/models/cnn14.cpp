@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>
 
+#include "models/global_batch.h"
 #include "precision/ops.h"
 
 namespace ser::models {
@@ -38,9 +39,9 @@ Cnn14ConvBlockImpl::Cnn14ConvBlockImpl(int64_t in_channels, int64_t out_channels
 
 torch::Tensor Cnn14ConvBlockImpl::forward(const torch::Tensor& input) {
   // Convolutions in the compute dtype, BatchNorm in float32 (its statistics need it).
-  auto x = bn1(precision::to_float(precision::conv2d(conv1, input)));
+  auto x = global_batch_norm(bn1, precision::to_float(precision::conv2d(conv1, input)));
   x.relu_();
-  x = bn2(precision::to_float(precision::conv2d(conv2, x)));
+  x = global_batch_norm(bn2, precision::to_float(precision::conv2d(conv2, x)));
   x.relu_();
   return pool_ ? at::avg_pool2d(x, {2, 2}) : x;
 }
@@ -62,13 +63,14 @@ Cnn14Impl::Cnn14Impl(const Cnn14Settings& s, int64_t outputs) : settings_(s) {
 Cnn14Output Cnn14Impl::forward(const torch::Tensor& waveforms) { return forward_log_mel(log_mel_(waveforms)); }
 
 Cnn14Output Cnn14Impl::forward_log_mel(const torch::Tensor& log_mel) {
-  auto x = log_mel.unsqueeze(1);               // (B, 1, T, mels)
-  x = bn0(x.transpose(1, 3)).transpose(1, 3);  // BatchNorm over the Mel bins
-  for (auto& block : blocks_) x = at::dropout(block(x), 0.2, is_training());
+  auto x = log_mel.unsqueeze(1);                                  // (B, 1, T, mels)
+  x = global_batch_norm(bn0, x.transpose(1, 3)).transpose(1, 3);  // BatchNorm over the Mel bins
+  // global_batch_norm / global_dropout: data-parallel ranks compute as one process would (global_batch.h).
+  for (auto& block : blocks_) x = global_dropout(block(x), 0.2, is_training());
   Cnn14Output out;
   out.features = x.mean(3);  // (B, C, T')
   out.pooled = std::get<0>(out.features.max(2)) + out.features.mean(2);
-  out.embedding = at::relu(fc1(at::dropout(out.pooled, 0.5, is_training())));
+  out.embedding = at::relu(fc1(global_dropout(out.pooled, 0.5, is_training())));
   out.logits = fc_out(out.embedding);  // PANNs: the head reads fc1 before the embedding's dropout
   return out;
 }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
+#include "models/global_batch.h"
 #include "preprocess/pad_batch.h"
 #include "train/batch_plan.h"
 #include "train/ccc_loss.h"
@@ -45,6 +47,17 @@ at::Tensor gather_batch(TrainingSession& s, const at::Tensor& local, size_t n, i
   return batch.index_copy(0, rows_tensor(rows, at::kCPU), at::cat(values)).to(s.device);
 }
 
+// `feed`: the batch positions in the order one process feeds them to the model.
+models::GlobalBatch global_batch(TrainingSession& s, const std::vector<size_t>& feed, const std::vector<size_t>& mine) {
+  models::GlobalBatch g;
+  g.size = static_cast<int64_t>(feed.size());
+  std::vector<int64_t> rows;
+  for (size_t k : mine) rows.push_back(std::find(feed.begin(), feed.end(), k) - feed.begin());
+  g.rows = at::tensor(rows, at::kLong);
+  g.sum_over_ranks = [group = s.group](at::Tensor& t) { group->allreduce_sum(t); };
+  return g;
+}
+
 }  // namespace
 
 std::vector<size_t> rank_share(size_t batch_size, int rank, int world_size) {
@@ -61,7 +74,8 @@ double distributed_backward(TrainingSession& s, const PreparedBatch& batch, cons
   std::vector<size_t> all(n);
   for (size_t k = 0; k < n; ++k) all[k] = k;
   // One process would run the batch in one pass: pad every share to the batch's longest clip.
-  const bool one_pass = split_micro_batches(all, seconds, s.options.max_batch_seconds, 0).size() == 1;
+  const auto passes = split_micro_batches(all, seconds, s.options.max_batch_seconds, 0);
+  const bool one_pass = passes.size() == 1;
   int64_t pad_to = 0;
   if (one_pass)
     for (const auto& w : batch.waves) pad_to = std::max<int64_t>(pad_to, static_cast<int64_t>(w.size()));
@@ -70,6 +84,10 @@ double distributed_backward(TrainingSession& s, const PreparedBatch& batch, cons
   const auto mine_rows = rows_tensor(mine, s.device);
 
   if (micro.size() <= 1) {
+    // BatchNorm statistics and dropout masks of the whole batch, as one process has them; only
+    // when every rank has rows (each BatchNorm is a collective every rank must join).
+    std::optional<models::GlobalBatchScope> global;
+    if (one_pass && n >= static_cast<size_t>(s.group->size())) global.emplace(global_batch(s, passes[0], mine));
     auto local = mine.empty() ? at::zeros({0, dims}, gold.options()) : forward(s, batch, mine, pad_to);
     auto pred = gather_batch(s, local, n, dims);
     if (!mine.empty()) pred = pred.index_copy(0, mine_rows, local);  // the live rows carry the graph

@@ -107,6 +107,8 @@ StepOutcome train_step(TrainingSession& s, const PreparedBatch& batch) {
     out.loss = accumulated_backward(s, batch, micro, gold);
   }
   if (!std::isfinite(out.loss)) diverged(s, "the loss is not finite");
+  for (auto& p : s.zero_gradient_params)
+    if (p.grad().defined()) p.mutable_grad().zero_();
   // The total gradient norm: also what clipping needs. Inf/NaN here would poison the weights.
   std::vector<at::Tensor> norms;
   for (auto& p : s.params)

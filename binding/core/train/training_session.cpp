@@ -157,6 +157,13 @@ std::unique_ptr<TrainingSession> prepare_session(const TrainOptions& o) {
   model->freeze_feature_encoder(o.freeze_feature_encoder);
   for (auto& p : model->parameters())
     if (p.requires_grad()) s->params.push_back(p);
+  // Attention's key bias: softmax ignores a shift shared by all keys, so its gradient is zero in
+  // exact arithmetic. Autograd hands it rounding noise (~1e-9) that depends on the summation order,
+  // and Adam divides by the gradient's own size, turning noise into steps of up to lr: set to
+  // exactly zero, every world size and batch split trains it the same (only weight decay moves it).
+  for (const auto& item : model->named_parameters())
+    if (item.value().requires_grad() && ends_with(item.key(), "attention.k_proj.bias"))
+      s->zero_gradient_params.push_back(item.value());
   s->optimizer = make_optimizer(o, s->params);
   s->head_rows = at::tensor(s->head_index, at::kLong).to(s->device);
 

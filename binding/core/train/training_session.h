@@ -27,9 +27,10 @@ struct TrainingSession {
   std::string resume_dir;  // empty: a fresh run
   Manifest train_set, dev_set;
   ModelFolder folder;
-  std::vector<int64_t> head_index;  // head_index[d]: the model output of manifest dimension d
-  at::Tensor head_rows;             // head_index as a tensor on `device`
-  std::vector<at::Tensor> params;   // trained parameters (the frozen CNN left out)
+  std::vector<int64_t> head_index;               // head_index[d]: the model output of manifest dimension d
+  at::Tensor head_rows;                          // head_index as a tensor on `device`
+  std::vector<at::Tensor> params;                // trained parameters (the frozen CNN left out)
+  std::vector<at::Tensor> zero_gradient_params;  // of `params`: gradient zero in exact arithmetic
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::unique_ptr<AudioCache> cache;
   std::vector<double> seconds;  // train clip lengths, for batch planning
