@@ -67,7 +67,7 @@ at::Tensor onednn_fp32_linear(const at::Tensor& x, const at::Tensor& weight, con
   // place, no copy kept); the output comes back dense.
   auto rows = x.reshape({-1, in}).contiguous().to_mkldnn();
   auto w = weight.is_contiguous() ? weight : weight.contiguous();
-  auto y = at::mkldnn_linear(rows, w, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt).to_dense();
+  auto y = at::mkldnn_linear(rows, w, bias).to_dense();  // an undefined bias is none
   auto shape = x.sizes().vec();
   shape.back() = weight.size(0);
   return y.view(shape);
