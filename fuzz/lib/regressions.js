@@ -103,9 +103,8 @@ const REGRESSIONS = [
   { name: 'config-conv-lists-disagree', target: 'config', expect: 'ERR_CONFIG', build: configCase({ conv_kernel: [10] }) },
   { name: 'config-conv-kernel-beyond-any-input', target: 'config', expect: 'ERR_CONFIG', build: configCase({ conv_kernel: [10, 100000] }) },
   // Memory grows with the square of a clip's length (self-attention): 4 minutes must be windowed or
-  // refused (InputError naming predictLong). Open: predict() asks libtorch for 1.1 TB (an
-  // 'unbounded' LibtorchError); left out of the CI slice until binding/core/api bounds it.
-  { name: 'predict-4-minute-clip', target: 'api', expect: 'any', ci: false, build: apiCase({ fn: 'predict', args: [[{ $: 'samples', n: 16000 * 240 }]] }) },
+  // refused (InputError naming predictLong): predict() asked libtorch for 1.1 TB before the bound.
+  { name: 'predict-4-minute-clip', target: 'api', expect: 'ERR_INPUT', build: apiCase({ fn: 'predict', args: [[{ $: 'samples', n: 16000 * 240 }]] }) },
   { name: 'predict-lying-array-length', target: 'api', expect: 'ERR_INPUT', build: apiCase({ fn: 'predict', args: [{ $: 'lyingArray' }] }) },
   // hangs
   { name: 'predict-fifo', target: 'audio', expect: 'ERR_AUDIO', build: (dir) => {
@@ -115,9 +114,9 @@ const REGRESSIONS = [
   } },
   { name: 'evaluate-fifo-manifest', target: 'api', expect: 'ERR_INPUT', build: apiCase({ fn: 'evaluate', args: [{ $: 'model' }, { $: 'fifo' }, { batchSize: 2 }] }) },
   { name: 'loadModel-threads-1e6', target: 'api', expect: 'ERR_INPUT', build: apiCase({ fn: 'loadModel', args: [{ $: 'modelDir' }, { threads: 1e6 }] }) },
-  // 1000 threads are accepted (the bound is 1024) and one step then takes ~50 s on 2 cores: slow,
-  // so not in the CI slice; `--regressions` runs it with room.
-  { name: 'train-threads-1000', target: 'api', expect: 'any', timeoutMs: 120_000, ci: false, build: apiCase(trainOn({ $: 'manifest' }, { threads: 1000 })) },
+  // 1000 threads are accepted (the bound is 1024) but run as 4 x the cores: one step took ~50 s
+  // on 2 cores with all 1000.
+  { name: 'train-threads-1000', target: 'api', expect: 'ok', timeoutMs: 120_000, build: apiCase(trainOn({ $: 'manifest' }, { threads: 1000 })) },
   // silent corruption
   { name: 'safetensors-header-one-byte-short', target: 'safetensors', expect: 'ERR_CHECKPOINT', build: safetensorsCase((h) => h, { lengthDelta: -1 }) },
   { name: 'safetensors-bytes-appended', target: 'safetensors', expect: 'ERR_CHECKPOINT', build: safetensorsCase((h) => h, { append: Buffer.alloc(4) }) },
@@ -132,9 +131,8 @@ const REGRESSIONS = [
     return dir;
   } },
   // Finite weights too large for float32 products (a splice inside the data, fuzz seed 6 case 106):
-  // the model loads and predict() answers NaN. Open: predict must refuse non-finite outputs with a
-  // typed error (binding/core/api or lib/model.ts); outside the CI slice until it does.
-  { name: 'safetensors-huge-finite-weights', target: 'safetensors', expect: 'any', ci: false, build: (dir) => {
+  // the model loads; predict() answered NaN and now refuses a non-finite output (CheckpointError).
+  { name: 'safetensors-huge-finite-weights', target: 'safetensors', expect: 'ERR_CHECKPOINT', build: (dir) => {
     tinyCopy(dir);
     const { header, data } = tinySafetensors();
     const entry = JSON.parse(header)['wav2vec2.encoder.layers.0.feed_forward.output_dense.weight'];

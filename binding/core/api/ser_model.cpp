@@ -13,6 +13,7 @@
 #include "config/model_config.h"
 #include "config/preprocessor_config.h"
 #include "error.h"
+#include "message_text.h"
 #include "precision/inference_weights.h"
 #include "precision/ops.h"
 #include "preprocess/pad_batch.h"
@@ -36,6 +37,30 @@ struct SerModel::Impl {
   std::mutex mutex;  // one forward at a time: concurrent calls would only fight for the cores
 
   std::vector<float> prepare(const AudioInput& in, size_t index, const WaveformTransform& transform) const {
+    auto wave = decode(in, index, transform);
+    check_attention_memory(wave.size(), in.path.empty() ? "input " + std::to_string(index) : in.path);
+    return wave;
+  }
+
+  // Self-attention holds (heads, frames, frames) scores a few times over: memory grows with the
+  // square of an input's length (a 4-minute clip asked for terabytes on a model with short conv
+  // strides). Refused before any of it is allocated, over half this machine's memory.
+  void check_attention_memory(size_t samples, const std::string& what) const {
+    if (config.is_cnn14()) return;  // convolutions only: linear in the length
+    const double frames = static_cast<double>(config.frames_for(static_cast<int64_t>(samples)));
+    const double bytes = 3.0 * 4.0 * static_cast<double>(config.num_attention_heads) * frames * frames;
+    const double budget = runtime::physical_memory_bytes() / 2;
+    if (bytes <= budget) return;
+    const double seconds = static_cast<double>(samples) / pre.sampling_rate;
+    throw Error(ErrorCode::Input, what + " (" + compact_number(seconds) + " s) would need about " +
+                                      compact_number(bytes / 1e9) +
+                                      " GB for self-attention, which grows with the square of the length; this "
+                                      "machine allows " +
+                                      compact_number(budget / 1e9) +
+                                      " GB: score long recordings in windows with predictLong() / predictStream()");
+  }
+
+  std::vector<float> decode(const AudioInput& in, size_t index, const WaveformTransform& transform) const {
     const int rate = pre.sampling_rate;
     if (!transform) {
       if (!in.path.empty())
@@ -157,7 +182,7 @@ std::vector<std::vector<ItemResult>> SerModel::run_prepared(std::vector<Prepared
     const size_t max_items = static_cast<size_t>(std::max(limits.max_items, 1));
 
     std::lock_guard<std::mutex> lock(m.mutex);
-    if (m.threads > 0) at::set_num_threads(m.threads);
+    if (m.threads > 0) at::set_num_threads(runtime::capped_threads(m.threads));
     else runtime::apply_threads();
     c10::InferenceMode inference;
     precision::Scope scope(m.plan, &m.weights);
@@ -195,6 +220,12 @@ std::vector<std::vector<ItemResult>> SerModel::run_prepared(std::vector<Prepared
           r.frames = out.frames[b];
           row = hidden[b].narrow(0, 0, r.frames).contiguous();
         }
+        // Finite input, non-finite output: weights that overflow float32 (e.g. 3e38), never a silent NaN.
+        if (!at::isfinite(row).all().item<bool>())
+          throw Error(ErrorCode::Checkpoint,
+                      "the model's output is not finite (NaN or infinite) for an input of " +
+                          compact_number(static_cast<double>(lengths[b]) / m.pre.sampling_rate) +
+                          " s: its weights overflow float32 on it (the checkpoint holds huge values)");
         r.values.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
       }
       start = end;

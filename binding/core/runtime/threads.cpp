@@ -10,6 +10,7 @@
 #include <ATen/Parallel.h>
 #include <malloc.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include "runtime/cpu_block_cache.h"
 
@@ -29,7 +30,14 @@ int available_cores() {
   return hw > 0 ? static_cast<int>(hw) : 1;
 }
 
-void set_thread_count(int n) { g_threads = n > 0 ? std::min(n, kMaxThreads) : available_cores(); }
+int capped_threads(int n) { return std::min({n, kMaxThreads, 4 * available_cores()}); }
+
+double physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? static_cast<double>(pages) * static_cast<double>(size) : 8e9;
+}
+
+void set_thread_count(int n) { g_threads = n > 0 ? capped_threads(n) : available_cores(); }
 
 int thread_count() {
   int n = g_threads.load();

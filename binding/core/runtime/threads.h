@@ -8,8 +8,11 @@ namespace ser::runtime {
 // exhausted the process's threads): callers refuse it with an InputError.
 constexpr int kMaxThreads = 1024;
 
-int available_cores();         // CPUs this process may run on (affinity mask)
-void set_thread_count(int n);  // n <= 0: available_cores()
+int available_cores();  // CPUs this process may run on (affinity mask)
+// n, at most 4 x the cores: more only adds barrier cost (1000 on 2 cores made a step take 50 s).
+int capped_threads(int n);
+double physical_memory_bytes();  // RAM of the machine (sysconf)
+void set_thread_count(int n);    // n <= 0: available_cores()
 int thread_count();
 void apply_threads();  // at::set_num_threads(thread_count()) on the calling thread
 // Once per process: keep freed activations in the heap instead of returning them to the kernel

@@ -146,7 +146,7 @@ TrainResult run_training(const TrainOptions& o, const EmitEvent& emit_all, const
     auto session = distributed ? prepare_distributed_session(o) : prepare_session(o);
     TrainingSession& s = *session;
     runtime::tune_process();
-    if (o.threads > 0) at::set_num_threads(o.threads);
+    if (o.threads > 0) at::set_num_threads(runtime::capped_threads(o.threads));
     else if (distributed)  // torchrun sets OMP_NUM_THREADS=1: share this machine's cores instead
       at::set_num_threads(std::max(1, runtime::available_cores() / std::max(1, o.distributed.local_world_size)));
     else runtime::apply_threads();
