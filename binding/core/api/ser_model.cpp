@@ -157,6 +157,11 @@ std::vector<std::vector<float>> SerModel::prepare(const std::vector<AudioInput>&
 
 namespace {
 
+std::mutex& float32_cpu_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 // Where one input's result goes: call c, item i.
 struct Slot {
   size_t call, item;
@@ -182,6 +187,13 @@ std::vector<std::vector<ItemResult>> SerModel::run_prepared(std::vector<Prepared
     const size_t max_items = static_cast<size_t>(std::max(limits.max_items, 1));
 
     std::lock_guard<std::mutex> lock(m.mutex);
+    // Float32 passes of different models take turns: their products go through OpenBLAS, whose
+    // pthread build has one thread pool for the process, and two at once fought over it (0.61x of
+    // taking turns, bench/concurrent.js). bf16 / int8 run on oneDNN with each model's own OpenMP
+    // team, side by side (1.15x).
+    std::unique_lock<std::mutex> float32_turn;
+    if (m.plan.precision == precision::Precision::Float32 && m.device.is_cpu())
+      float32_turn = std::unique_lock<std::mutex>(float32_cpu_mutex());
     if (m.threads > 0) at::set_num_threads(runtime::capped_threads(m.threads));
     else runtime::apply_threads();
     c10::InferenceMode inference;
