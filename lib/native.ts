@@ -50,6 +50,10 @@ export interface CpuInfo {
 
 export interface NativeRuntimeInfo {
   torchVersion: string;
+  /** The loaded libtorch_cpu.so: which libtorch runs. */
+  torchLibrary: string;
+  /** 'system' (Debian's libtorch), 'python' (a pip torch), 'unpacked' (LIBTORCH / Torch_DIR). */
+  torchOrigin: 'system' | 'python' | 'unpacked';
   cudaAvailable: boolean;
   cudaDevices: number;
   threads: number;

@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 # (test/report-browser.test.ts drives it with playwright-core).
 PACKAGES=(libtorch-dev libgloo-dev libopenblas0-pthread libsndfile1-dev libsoxr-dev nlohmann-json3-dev
           cmake g++ make ninja-build pkg-config python3-torch python3-torchaudio python3-numpy python3-soundfile python3-scipy
-          clang-format chromium)
+          clang-format chromium unzip)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

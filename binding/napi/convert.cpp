@@ -76,6 +76,8 @@ Napi::Object from_description(Napi::Env env, const ser::ModelDescription& d) {
 Napi::Object from_runtime_info(Napi::Env env, const ser::runtime::RuntimeInfo& info) {
   auto o = Napi::Object::New(env);
   o.Set("torchVersion", info.torch_version);
+  o.Set("torchLibrary", info.torch_library);
+  o.Set("torchOrigin", info.torch_origin);
   o.Set("cudaAvailable", info.cuda_available);
   o.Set("cudaDevices", info.cuda_devices);
   o.Set("threads", info.threads);
