@@ -21,7 +21,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { CACHE, CORES, checkBuilt, ensureModels, maxRssMb, parseArgs, python, runScript } = require('./common');
-const { positiveInt } = require('./numbers');
+const { positiveInt, seededRandom } = require('./numbers');
 
 const COLUMNS = [
   { key: 'ser', label: 'ser-torch, one pass a call' },
@@ -70,21 +70,9 @@ function parse(argv) {
   return opts;
 }
 
-/** A seeded generator (mulberry32): the same request list in every column. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** requests[caller][k]: a clip of a voiced-like tone plus noise, length in [min, max] s. */
 function requestClips(opts) {
-  const rnd = random(7);
+  const rnd = seededRandom(7);
   return Array.from({ length: opts.callers }, () =>
     Array.from({ length: opts.requests }, () => {
       const n = Math.round((opts.min + rnd() * (opts.max - opts.min)) * RATE);

@@ -28,7 +28,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { CACHE, CORES, PYTHON, ROOT, TUNED_ENV, checkBuilt, ensureModels, maxRssMb, parseArgs, runScript } = require('./common');
-const { median, positiveInt } = require('./numbers');
+const { median, positiveInt, seededRandom } = require('./numbers');
 
 const COLUMNS = [
   { key: 'ser', label: 'ser-torch predictCorpus' },
@@ -75,18 +75,6 @@ function parse(argv) {
 
 // ---- the corpus ----
 
-/** mulberry32: a small seeded generator, so the corpus is the same on every machine. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 16-bit PCM mono WAV. */
 function wav(samples, rate) {
   const data = Buffer.alloc(samples.length * 2);
@@ -113,7 +101,7 @@ function ensureCorpus(opts) {
   const manifest = path.join(dir, 'manifest.csv');
   if (fs.existsSync(manifest)) return { dir, manifest };
   fs.mkdirSync(dir, { recursive: true });
-  const rand = random(2024);
+  const rand = seededRandom(2024);
   const rows = ['file'];
   for (let k = 0; k < opts.files; k++) {
     const seconds = opts.minSeconds + rand() * (opts.maxSeconds - opts.minSeconds);

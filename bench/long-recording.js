@@ -27,7 +27,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { CACHE, CORES, PYTHON, ROOT, TUNED_ENV, checkBuilt, ensureModels, parseArgs, runScript } = require('./common');
-const { positiveInt } = require('./numbers');
+const { positiveInt, seededRandom } = require('./numbers');
 
 const COLUMNS = [
   { key: 'ser', label: 'ser-torch predictLong' },
@@ -72,18 +72,6 @@ function parse(argv) {
 
 // ---- the file ----
 
-/** mulberry32: a small seeded generator, so the file is the same on every machine. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function wavHeader(dataBytes, rate) {
   const h = Buffer.alloc(44);
   h.write('RIFF', 0);
@@ -107,7 +95,7 @@ function ensureFile(opts) {
   const seconds = opts.minutes * 60;
   if (fs.existsSync(file) && fs.statSync(file).size === 44 + seconds * opts.rate * 2) return file;
   fs.mkdirSync(CACHE, { recursive: true });
-  const rand = random(2025);
+  const rand = seededRandom(2025);
   const partial = `${file}.partial`;
   const fd = fs.openSync(partial, 'w');
   fs.writeSync(fd, wavHeader(seconds * opts.rate * 2, opts.rate));

@@ -30,4 +30,16 @@ function cpuLine(info) {
     `${info.cpuCapability ? ` (ATen ${info.cpuCapability})` : ''}`;
 }
 
-module.exports = { positiveInt, nonNegativeInt, median, cpuLine };
+/** mulberry32: a small seeded generator of floats in [0, 1), so generated inputs are the same on every machine. */
+function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+module.exports = { positiveInt, nonNegativeInt, median, cpuLine, seededRandom };
