@@ -1,6 +1,7 @@
 // loadModel's `batching` (issue 13, item 4): concurrent calls on one model share forward passes,
 // and each caller gets exactly its own results (equal to a lone call's within float rounding) or
 // its own error. The figures (latency, throughput) are bench/concurrent.js's, not asserted here.
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 import { AudioError, InputError, loadModel, NoHeadError, type SerModel } from '../lib';
@@ -153,4 +154,17 @@ test('calls on two models both complete when issued together (each model has its
   expect(maxAbsDiff(values(pa), values(await a.predict([clip(1, 2), clip(2, 2)])))).toBe(0);
   a.dispose();
   b.dispose();
+});
+
+test('a process that exits while a call waits for others (maxDelayMs 60 s) exits at once', () => {
+  const script = `
+    const { loadModel } = require(${JSON.stringify(path.join(__dirname, '..', 'lib'))});
+    loadModel(${JSON.stringify(MODEL)}, { batching: { maxDelayMs: 60000 } }).then((m) => {
+      void m.predict(new Float32Array(16000));
+      setTimeout(() => process.exit(0), 300);
+    });`;
+  const start = Date.now();
+  const r = spawnSync(process.execPath, ['-r', path.join(__dirname, 'helpers', 'ts-register.js'), '-e', script], { encoding: 'utf8', timeout: 50000 });
+  expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null });
+  expect(Date.now() - start).toBeLessThan(40000); // not the 60 s the call would have waited
 });

@@ -1,6 +1,7 @@
 #include "compute_thread.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -103,7 +104,14 @@ void ComputeLane::close() {
 
 void post_to_compute_thread(std::function<void()> job) { shared_thread().post(std::move(job)); }
 
+namespace {
+std::atomic<bool> stopping{false};
+}
+
+bool compute_stopping() { return stopping.load(); }
+
 void stop_compute_thread() {
+  stopping = true;
   shared_thread();  // exists before the registry is read
   std::vector<std::shared_ptr<ComputeLane::State>> lanes;
   {

@@ -35,5 +35,7 @@ void post_to_compute_thread(std::function<void()> job);
 // yet started and wait for the running one, so no model work runs libtorch while the process's
 // destructors do.
 void stop_compute_thread();
+// True once stop_compute_thread() has begun: work that waits (a batcher gathering calls) gives up.
+bool compute_stopping();
 
 }  // namespace ser_napi

@@ -77,7 +77,13 @@ void ModelBatcher::drain() {
       const auto deadline =
           pending_.front().arrival +
           std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(options_.max_delay_ms));
-      arrived_.wait_until(lock, deadline, [&] { return full(); });
+      // In slices, so a process that exits never waits out a long maxDelayMs here.
+      while (!full() && !compute_stopping() && Clock::now() < deadline)
+        arrived_.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(10)));
+      if (compute_stopping()) {
+        draining_ = false;
+        return;  // the process is exiting: nobody will read these calls' results
+      }
       group = take(lock);
     }
     run_group(group);
