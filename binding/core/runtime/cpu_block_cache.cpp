@@ -14,6 +14,8 @@
 #include <c10/core/impl/alloc_cpu.h>
 #include <c10/util/Exception.h>
 
+#include "runtime/allocator_compat.h"
+
 namespace ser::runtime {
 namespace {
 
@@ -31,7 +33,7 @@ class BlockCache final : public c10::Allocator {
  public:
   explicit BlockCache(size_t max_idle) : max_idle_(max_idle) {}
 
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) SER_ALLOCATE_CONST override {
     if (n > (size_t{1} << 62)) throw std::bad_alloc();
     // Small blocks are not cached; large ones are rounded up so that near sizes share blocks.
     const size_t size = n + kHeader < kMiB ? n + kHeader : (n + kHeader + kGranule - 1) / kGranule * kGranule;
@@ -45,6 +47,7 @@ class BlockCache final : public c10::Allocator {
   }
 
   c10::DeleterFnPtr raw_deleter() const override { return &BlockCache::raw_delete; }
+  SER_ALLOCATOR_COPY_DATA
 
   void release_idle() {
     std::multimap<size_t, void*> idle;
