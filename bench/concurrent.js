@@ -21,7 +21,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { CACHE, CORES, checkBuilt, ensureModels, maxRssMb, parseArgs, python, runScript } = require('./common');
-const { positiveInt, seededRandom } = require('./numbers');
+const { positiveInt, positiveNumber, seededRandom } = require('./numbers');
 
 const COLUMNS = [
   { key: 'ser', label: 'ser-torch, one pass a call' },
@@ -38,11 +38,7 @@ const USAGE = [
 ].join('\n');
 
 function parse(argv) {
-  const seconds = (s, name) => {
-    const n = Number(s);
-    if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${s}`);
-    return n;
-  };
+  const seconds = positiveNumber;
   const opts = parseArgs(argv, {
     defaults: {
       shape: 'wav2vec2-base', callers: 64, requests: 2, min: 1, max: 4, precision: 'fp32', delayMs: 5,

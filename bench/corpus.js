@@ -28,7 +28,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { CACHE, CORES, PYTHON, ROOT, TUNED_ENV, checkBuilt, ensureModels, maxRssMb, parseArgs, runScript } = require('./common');
-const { median, positiveInt, seededRandom } = require('./numbers');
+const { median, positiveInt, positiveNumber, seededRandom } = require('./numbers');
 
 const COLUMNS = [
   { key: 'ser', label: 'ser-torch predictCorpus' },
@@ -43,11 +43,7 @@ const USAGE = [
 ].join('\n');
 
 function parse(argv) {
-  const seconds = (s, name) => {
-    const n = Number(s);
-    if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${s}`);
-    return n;
-  };
+  const seconds = positiveNumber;
   const opts = parseArgs(argv, {
     defaults: { files: 200, shape: 'large-12', batch: 8, minSeconds: 1, maxSeconds: 20, rate: 16000, columns: COLUMNS.map((c) => c.key), rounds: 1 },
     options: {

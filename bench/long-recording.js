@@ -27,7 +27,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { CACHE, CORES, PYTHON, ROOT, TUNED_ENV, checkBuilt, ensureModels, parseArgs, runScript } = require('./common');
-const { positiveInt, seededRandom } = require('./numbers');
+const { positiveInt, positiveNumber, seededRandom } = require('./numbers');
 
 const COLUMNS = [
   { key: 'ser', label: 'ser-torch predictLong' },
@@ -40,11 +40,7 @@ const USAGE = [
 ].join('\n');
 
 function parse(argv) {
-  const seconds = (s, name) => {
-    const n = Number(s);
-    if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${s}`);
-    return n;
-  };
+  const seconds = positiveNumber;
   const opts = parseArgs(argv, {
     defaults: { minutes: 60, shape: 'large-12', window: 4, hop: 2, batch: 1, rate: 16000, precision: 'fp32', columns: COLUMNS.map((c) => c.key) },
     options: {

@@ -13,6 +13,12 @@ function nonNegativeInt(s, name) {
   return n;
 }
 
+function positiveNumber(s, name) {
+  const n = Number(s);
+  if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${s}`);
+  return n;
+}
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -42,4 +48,4 @@ function seededRandom(seed) {
   };
 }
 
-module.exports = { positiveInt, nonNegativeInt, median, cpuLine, seededRandom };
+module.exports = { positiveInt, nonNegativeInt, positiveNumber, median, cpuLine, seededRandom };
