@@ -90,12 +90,14 @@ test('kill -9 during training, then resume: exact continuation, whole checkpoint
   let lastSaved = 0;
   for (const trigger of triggers) {
     const from = resumePoint(outDir);
+    // Read now: the resumed run may write `last` again before its kill.
+    const fromStep = from ? savedStep(from) : 0;
     const events = await runUntilKilled(from ? [...cliArgs(outDir), '--resume'] : cliArgs(outDir), trigger);
     if (from && events.length > 0) {
       // A resume continues where the checkpoint left off, never from the start.
       const start = events[0];
       expect(start.type).toBe('start');
-      expect(start.step).toBe(savedStep(from));
+      expect(start.step).toBe(fromStep);
       expect(start.step).toBeGreaterThan(0);
       const firstStep = events.find((e) => e.type === 'step');
       if (firstStep) expect(firstStep.step).toBe(start.step + 1);
