@@ -7,8 +7,6 @@
 #include <optional>
 
 #include <ATen/ATen.h>
-#include <ATen/Context.h>
-#include <torch/csrc/autograd/anomaly_mode.h>
 
 #include "api/torch_errors.h"
 #include "error.h"
@@ -22,6 +20,7 @@
 #include "train/evaluate_and_checkpoint.h"
 #include "train/metrics_log.h"
 #include "train/out_dir_lock.h"
+#include "train/process_switches.h"
 #include "train/train_step.h"
 #include "train/training_session.h"
 
@@ -30,35 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// Debian's libtorch 1.13 (oneDNN 2.6.3) computes the CNN's weight gradients nondeterministically
-// and sometimes non-finite (seen training a group-norm CNN). Frozen-CNN training (the default) and
-// inference are exact and deterministic with it, and 10-15 % faster: only a trained CNN runs on
-// ATen's own kernels. The setting is restored afterwards.
-class NoMkldnn {
- public:
-  explicit NoMkldnn(bool active) : before_(at::globalContext().userEnabledMkldnn()) {
-    if (active) at::globalContext().setUserEnabledMkldnn(false);
-  }
-  ~NoMkldnn() { at::globalContext().setUserEnabledMkldnn(before_); }
-
- private:
-  bool before_;
-};
-
-// Debug aid: SER_TORCH_DETECT_ANOMALY=1 names the backward op that first produced NaN. Anomaly
-// mode is process-wide: it is restored when the run ends, however it ends.
-class AnomalyModeFromEnvironment {
- public:
-  AnomalyModeFromEnvironment() : before_(torch::autograd::AnomalyMode::is_enabled()) {
-    const char* a = std::getenv("SER_TORCH_DETECT_ANOMALY");
-    if (a && *a == '1') torch::autograd::AnomalyMode::set_enabled(true);
-  }
-  ~AnomalyModeFromEnvironment() { torch::autograd::AnomalyMode::set_enabled(before_); }
-
- private:
-  bool before_;
-};
 
 void emit_start(const TrainingSession& s, const EmitEvent& emit) {
   TrainEvent e;
@@ -155,8 +125,14 @@ TrainResult run_training(const TrainOptions& o, const EmitEvent& emit_all, const
       remove_stale_temporaries(o.out_dir);
       start_metrics(o.out_dir, !s.resume_dir.empty(), s.state.step);
     }
-    NoMkldnn no_mkldnn(!s.folder.config.is_cnn14() && !o.freeze_feature_encoder);
-    AnomalyModeFromEnvironment anomaly_mode;
+    // Debian's libtorch 1.13 (oneDNN 2.6.3) computes the CNN's weight gradients nondeterministically
+    // and sometimes non-finite (seen training a group-norm CNN). Frozen-CNN training (the default)
+    // and inference are exact and deterministic with it, and 10-15 % faster: only a trained CNN runs
+    // on ATen's own kernels, and other work of the process does too while such a run holds the switch.
+    SwitchHold no_mkldnn(mkldnn_off_switch(), !s.folder.config.is_cnn14() && !o.freeze_feature_encoder);
+    // Debug aid: SER_TORCH_DETECT_ANOMALY=1 names the backward op that first produced NaN.
+    const char* anomaly = std::getenv("SER_TORCH_DETECT_ANOMALY");
+    SwitchHold anomaly_mode(anomaly_mode_switch(), anomaly && *anomaly == '1');
 
     TrainResult result;
     result.dimensions = s.train_set.dimensions;
