@@ -59,6 +59,7 @@ export interface NativeRuntimeInfo {
   threads: number;
   cores: number;
   blas: string;
+  /** The BLAS's shared object; libtorch_cpu.so itself where MKL is linked into it (the pip wheels). */
   blasLibrary: string;
   /** OpenBLAS's kernel set, e.g. 'Haswell' or 'SkylakeX' (OPENBLAS_CORETYPE forces one); '' for other BLAS. */
   blasCore: string;

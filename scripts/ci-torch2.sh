@@ -61,6 +61,13 @@ if ldd build/ser_core_tests | grep -E 'lib(torch|c10)[^ ]*\.so' | grep -v "$libt
   echo "0 passed, 1 failed"
   exit 1
 fi
+# The ESM entry and the CLI's compiled form (dist/ is not mirrored: it is ignored).
+if ! npm run --silent build:ts > "$work/build-ts.log" 2>&1; then
+  tail -20 "$work/build-ts.log"
+  echo "ci-torch2: FAILED: npm run build:ts"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 echo "ci-torch2: built in $(( $(date +%s) - started )) s"
 
 passed=0 failed=0

@@ -41,6 +41,12 @@ void detect_blas(RuntimeInfo& info) {
       info.blas_library = path;
     }
   }
+  // The pip wheels link MKL into libtorch_cpu itself: no library of its own is mapped.
+  if (info.blas == "unknown" && at::hasMKL()) {
+    info.blas = "mkl";
+    Dl_info where{};
+    if (dladdr(reinterpret_cast<void*>(&at::hasMKL), &where) != 0 && where.dli_fname) info.blas_library = where.dli_fname;
+  }
 }
 
 // OpenBLAS names the kernel set it picked (OPENBLAS_CORETYPE forces one: Haswell halves float32

@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "runtime/context_compat.h"
 #include "runtime/cpu_block_cache.h"
 
 namespace ser::runtime {
@@ -57,6 +58,7 @@ bool process_tuning_enabled() {
 void tune_process() {
   static std::once_flag once;
   std::call_once(once, [] {
+    disable_nnpack();  // not a tuning: it keeps libtorch 2.x's log lines out of the host's stderr
     if (!process_tuning_enabled()) return;
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
