@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "models/global_batch.h"
 #include "precision/ops.h"
 
 namespace ser::models {
@@ -17,7 +18,7 @@ EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c)
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& key_mask) {
   auto drop = [&](const torch::Tensor& t) {
-    return is_training() && hidden_dropout_ > 0 ? at::dropout(t, hidden_dropout_, true) : t;
+    return is_training() && hidden_dropout_ > 0 ? global_dropout(t, hidden_dropout_, true) : t;
   };
   // The residual stream stays float32 (`hidden` is). Sublayer outputs are cast before the sum:
   // a float32 + bf16 add runs ~200x slower than either alone in libtorch 1.13 (no vectorised

@@ -1,7 +1,6 @@
 // Feature projection: [LayerNorm(C)] -> Linear(C -> H) -> dropout. HuBERT may omit the LayerNorm.
 #pragma once
 #include <torch/nn/module.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
@@ -17,7 +16,7 @@ class FeatureProjectionImpl : public torch::nn::Module {
  private:
   torch::nn::LayerNorm layer_norm{nullptr};
   torch::nn::Linear projection{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  double dropout_;  // feat_proj_dropout
 };
 TORCH_MODULE(FeatureProjection);
 

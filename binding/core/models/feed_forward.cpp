@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "models/global_batch.h"
 #include "precision/ops.h"
 
 namespace ser::models {
@@ -16,9 +17,9 @@ FeedForwardImpl::FeedForwardImpl(const ModelConfig& c)
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& input) {
   auto x = activate(act_, precision::linear(intermediate_dense, input));
-  if (is_training() && activation_dropout_ > 0) x = at::dropout(x, activation_dropout_, true);
+  if (is_training() && activation_dropout_ > 0) x = global_dropout(x, activation_dropout_, true);
   x = precision::linear(output_dense, x);
-  if (is_training() && hidden_dropout_ > 0) x = at::dropout(x, hidden_dropout_, true);
+  if (is_training() && hidden_dropout_ > 0) x = global_dropout(x, hidden_dropout_, true);
   return x;
 }
 

@@ -91,6 +91,8 @@ GlobalBatchScope::GlobalBatchScope(GlobalBatch batch) : batch_(std::move(batch))
 
 GlobalBatchScope::~GlobalBatchScope() { current.store(nullptr); }
 
+const GlobalBatch* global_batch_in_scope() { return current.load(); }
+
 at::Tensor global_batch_norm(torch::nn::BatchNorm2d& bn, const at::Tensor& x) {
   GlobalBatch* g = current.load();
   if (!g || !bn->is_training() || !bn->options.affine()) return bn(x);

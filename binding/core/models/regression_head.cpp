@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "models/global_batch.h"
+
 namespace ser::models {
 
 RegressionHeadImpl::RegressionHeadImpl(int64_t hidden, int64_t outputs, double dropout) : dropout_(dropout) {
@@ -11,7 +13,7 @@ RegressionHeadImpl::RegressionHeadImpl(int64_t hidden, int64_t outputs, double d
 
 torch::Tensor RegressionHeadImpl::forward(const torch::Tensor& pooled) {
   auto drop = [&](const torch::Tensor& t) {
-    return is_training() && dropout_ > 0 ? at::dropout(t, dropout_, true) : t;
+    return is_training() && dropout_ > 0 ? global_dropout(t, dropout_, true) : t;
   };
   return out_proj(drop(at::tanh(dense(drop(pooled)))));
 }

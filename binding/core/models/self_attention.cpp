@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include "models/global_batch.h"
 #include "precision/ops.h"
 
 namespace ser::models {
@@ -27,7 +28,7 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   auto scores = precision::to_float(precision::matmul(q, k.transpose(-1, -2)));  // (B, heads, T, T)
   if (key_mask.defined()) scores = scores + key_mask;
   auto weights = at::softmax(scores, -1);
-  if (is_training() && dropout_ > 0) weights = at::dropout(weights, dropout_, true);
+  if (is_training() && dropout_ > 0) weights = global_dropout(weights, dropout_, true);
   auto context = precision::matmul(weights, v).transpose(1, 2).reshape({B, T, heads_ * head_dim_});
   return precision::linear(out_proj, context);
 }

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "models/encoder_layer.h"
+#include "models/global_batch.h"
 #include "precision/ops.h"
 
 namespace ser::models {
@@ -31,7 +32,7 @@ torch::Tensor TransformerEncoderImpl::forward(torch::Tensor hidden, const torch:
   }
   hidden = hidden + precision::to_float(pos_conv_embed(hidden));  // same dtypes: see encoder_layer.cpp
   if (!pre_ln_) hidden = layer_norm(hidden);
-  if (is_training() && hidden_dropout_ > 0) hidden = at::dropout(hidden, hidden_dropout_, true);
+  if (is_training() && hidden_dropout_ > 0) hidden = global_dropout(hidden, hidden_dropout_, true);
   for (auto& layer : *layers) {
     // LayerDrop: in training, each layer is skipped with probability `layerdrop`.
     if (is_training() && layerdrop_ > 0 && at::rand({1}).item<double>() < layerdrop_) continue;

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include "models/global_batch.h"
 #include "models/spec_augment.h"
 #include "precision/ops.h"
 
@@ -30,15 +31,23 @@ torch::Tensor Wav2Vec2BackboneImpl::mask_hidden_states(torch::Tensor hidden, con
   const auto& c = config_;
   if (!is_training() || !c.apply_spec_augment) return hidden;
   const int64_t B = hidden.size(0), T = hidden.size(1), H = hidden.size(2);
+  // A data-parallel rank draws the whole batch's masks (the same draws as one process) and keeps its rows.
+  const GlobalBatch* global = global_batch_in_scope();
+  const int64_t rows = global ? global->size : B;
+  auto mine = [&](const torch::Tensor& mask) { return global ? mask.index_select(0, global->rows) : mask; };
   if (c.mask_time_prob > 0 && masked_spec_embed.defined()) {
-    auto mask = compute_span_mask(B, T, frames, c.mask_time_prob, c.mask_time_length, c.mask_time_min_masks)
+    std::vector<int64_t> all_frames;
+    if (global)
+      for (int64_t n : global->lengths) all_frames.push_back(config_.frames_for(n));
+    auto mask = mine(compute_span_mask(rows, T, global ? all_frames : frames, c.mask_time_prob, c.mask_time_length,
+                                       c.mask_time_min_masks))
                     .to(hidden.device())
                     .unsqueeze(-1);
     hidden = at::where(mask, masked_spec_embed.to(hidden.dtype()).view({1, 1, H}), hidden);
   }
   if (c.mask_feature_prob > 0) {
-    auto mask = compute_span_mask(B, H, std::vector<int64_t>(B, H), c.mask_feature_prob, c.mask_feature_length,
-                                  c.mask_feature_min_masks)
+    auto mask = mine(compute_span_mask(rows, H, std::vector<int64_t>(rows, H), c.mask_feature_prob,
+                                       c.mask_feature_length, c.mask_feature_min_masks))
                     .to(hidden.device())
                     .unsqueeze(1);
     hidden = hidden.masked_fill(mask, 0);
@@ -88,6 +97,13 @@ BackboneOutput Wav2Vec2BackboneImpl::forward(const torch::Tensor& waveforms, con
   BackboneOutput out;
   for (int64_t n : lengths) out.frames.push_back(config_.frames_for(n));
   auto features = extract_features(waveforms, lengths, out.frames);
+  // A data-parallel rank in training pads its frames to the whole batch's longest, as one process
+  // has them: dropout and SpecAugment masks then have one process's shapes (global_batch.h).
+  if (const GlobalBatch* global = is_training() ? global_batch_in_scope() : nullptr) {
+    int64_t longest = 0;
+    for (int64_t n : global->lengths) longest = std::max(longest, config_.frames_for(n));
+    if (longest > features.size(1)) features = at::constant_pad_nd(features, {0, 0, 0, longest - features.size(1)});
+  }
   const int64_t T = features.size(1);
   const bool padded = std::any_of(out.frames.begin(), out.frames.end(), [&](int64_t f) { return f != T; });
   if (padded) {

@@ -48,9 +48,11 @@ at::Tensor gather_batch(TrainingSession& s, const at::Tensor& local, size_t n, i
 }
 
 // `feed`: the batch positions in the order one process feeds them to the model.
-models::GlobalBatch global_batch(TrainingSession& s, const std::vector<size_t>& feed, const std::vector<size_t>& mine) {
+models::GlobalBatch global_batch(TrainingSession& s, const PreparedBatch& batch, const std::vector<size_t>& feed,
+                                 const std::vector<size_t>& mine) {
   models::GlobalBatch g;
   g.size = static_cast<int64_t>(feed.size());
+  for (size_t k : feed) g.lengths.push_back(static_cast<int64_t>(batch.waves[k].size()));
   std::vector<int64_t> rows;
   for (size_t k : mine) rows.push_back(std::find(feed.begin(), feed.end(), k) - feed.begin());
   g.rows = at::tensor(rows, at::kLong);
@@ -87,7 +89,7 @@ double distributed_backward(TrainingSession& s, const PreparedBatch& batch, cons
     // BatchNorm statistics and dropout masks of the whole batch, as one process has them; only
     // when every rank has rows (each BatchNorm is a collective every rank must join).
     std::optional<models::GlobalBatchScope> global;
-    if (one_pass && n >= static_cast<size_t>(s.group->size())) global.emplace(global_batch(s, passes[0], mine));
+    if (one_pass && n >= static_cast<size_t>(s.group->size())) global.emplace(global_batch(s, batch, passes[0], mine));
     auto local = mine.empty() ? at::zeros({0, dims}, gold.options()) : forward(s, batch, mine, pad_to);
     auto pred = gather_batch(s, local, n, dims);
     if (!mine.empty()) pred = pred.index_copy(0, mine_rows, local);  // the live rows carry the graph
