@@ -111,6 +111,8 @@ export interface DistributedSettings {
   masterPort: number;
   /** Processes on this machine: they share its cores (default 1). */
   localWorldSize?: number;
+  /** This process among them (default rank % localWorldSize): with device 'cuda', its GPU is cuda:localRank. */
+  localRank?: number;
   /** How long a collective (and the start) may wait for a peer; default 1800. */
   timeoutSeconds?: number;
 }
@@ -151,6 +153,7 @@ export function resolveDistributed(call: string, v: unknown, env: NodeJS.Process
       masterAddr,
       masterPort: envInteger(env, 'MASTER_PORT', 1, 65535),
       localWorldSize: envInteger(env, 'LOCAL_WORLD_SIZE', 1, worldSize, 1),
+      localRank: envInteger(env, 'LOCAL_RANK', 0, envInteger(env, 'LOCAL_WORLD_SIZE', 1, worldSize, 1) - 1, 0),
       timeoutSeconds: envInteger(env, 'SER_TORCH_DIST_TIMEOUT', 1, 7 * 86400, 1800),
       agentStore: /^(1|true)$/i.test(env.TORCHELASTIC_USE_AGENT_STORE ?? ''),
       restartCount: envInteger(env, 'TORCHELASTIC_RESTART_COUNT', 0, 1 << 20, 0),
@@ -161,7 +164,7 @@ export function resolveDistributed(call: string, v: unknown, env: NodeJS.Process
   }
   const d = v as Partial<DistributedSettings>;
   const key = (k: string) => `distributed.${k}`;
-  const known = ['rank', 'worldSize', 'masterAddr', 'masterPort', 'localWorldSize', 'timeoutSeconds'];
+  const known = ['rank', 'worldSize', 'masterAddr', 'masterPort', 'localWorldSize', 'localRank', 'timeoutSeconds'];
   for (const k of Object.keys(d)) {
     if (!known.includes(k)) throw new InputError(`${call}: distributed.${k} is not an option (known: ${known.join(', ')})`);
   }
@@ -174,9 +177,11 @@ export function resolveDistributed(call: string, v: unknown, env: NodeJS.Process
   checkString(call, key('masterAddr'), d.masterAddr, { required: true });
   checkInteger(call, key('masterPort'), d.masterPort, 1, 65535);
   checkInteger(call, key('localWorldSize'), d.localWorldSize, 1, d.worldSize);
+  checkInteger(call, key('localRank'), d.localRank, 0, (d.localWorldSize ?? 1) - 1);
   checkNumber(call, key('timeoutSeconds'), d.timeoutSeconds, { min: 1, max: 7 * 86400 });
   return {
     rank: d.rank!, worldSize: d.worldSize, masterAddr: d.masterAddr!, masterPort: d.masterPort!,
-    localWorldSize: d.localWorldSize ?? 1, timeoutSeconds: d.timeoutSeconds ?? 1800, agentStore: false, restartCount: 0,
+    localWorldSize: d.localWorldSize ?? 1, localRank: d.localRank ?? d.rank! % (d.localWorldSize ?? 1),
+    timeoutSeconds: d.timeoutSeconds ?? 1800, agentStore: false, restartCount: 0,
   };
 }

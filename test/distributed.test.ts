@@ -11,6 +11,7 @@ import * as path from 'path';
 
 import { loadModel, train, type TrainOptions } from '../lib';
 import { nativeAddon } from '../lib/native';
+import { resolveDistributed } from '../lib/validate';
 import { maxAbsDiff } from './helpers/fixtures';
 import { readSafetensors } from './helpers/safetensors';
 import { oneStep } from './helpers/train-step';
@@ -39,12 +40,14 @@ function freePort(): Promise<number> {
 }
 
 /** Starts `world` ranks with torchrun's variables; `onLine` sees each rank's JSON lines as they come. */
-async function startRanks(world: number, options: object, onLine?: (rank: number, line: Line) => void): Promise<RankRun[]> {
+async function startRanks(world: number, options: object, onLine?: (rank: number, line: Line) => void,
+  extraEnv: Record<string, string> = {}): Promise<RankRun[]> {
   const port = await freePort();
   return Array.from({ length: world }, (_, rank) => {
     const env = {
       ...process.env, RANK: String(rank), WORLD_SIZE: String(world), LOCAL_RANK: String(rank),
       LOCAL_WORLD_SIZE: String(world), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), SER_TORCH_DIST_TIMEOUT: '60',
+      ...extraEnv,
     };
     const p = spawn(process.execPath, [...child, JSON.stringify(options)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: Line[] = [];
@@ -157,6 +160,34 @@ test('a rank killed with -9 ends the other with ERR_IO naming it; last stays who
   expect(resultOf(ranksAgain[1].lines)!.steps).toBe(80);
 });
 
+test('a rank that hangs (SIGSTOP) ends the other with ERR_IO at the timeout; last stays whole', async () => {
+  // The stopped process still exists, so nothing tells the other rank it is gone: the collective's
+  // timeout (timeoutSeconds, here 8 s through SER_TORCH_DIST_TIMEOUT) is what ends the wait.
+  const options = { ...oneStep, batchSize: 2, epochs: 40, seed: 5, threads: 1 };
+  const outDir = tmp('hang');
+  let stoppedAt = 0;
+  let ranks: RankRun[] = [];
+  ranks = await startRanks(2, { ...options, outDir }, (rank, line) => {
+    if (rank === 0 && stoppedAt === 0 && line.type === 'step' && line.step! >= 6) {
+      stoppedAt = performance.now();
+      ranks[1].process.kill('SIGSTOP');
+    }
+  }, { SER_TORCH_DIST_TIMEOUT: '8' });
+  const zero = await ranks[0].exit;
+  const failedAfter = performance.now() - stoppedAt;
+  ranks[1].process.kill('SIGKILL');
+  await ranks[1].exit;
+  expect(zero.code).toBe(1);
+  const error = zero.lines.find((l) => l.type === 'error')!;
+  expect(error.code).toBe('ERR_IO');
+  expect(error.message).toMatch(/did not answer within timeoutSeconds 8|stopped or cannot be reached/);
+  expect(failedAfter).toBeGreaterThan(7_000);
+  expect(failedAfter).toBeLessThan(40_000);
+  const state = JSON.parse(fs.readFileSync(path.join(outDir, 'last', 'trainer_state.json'), 'utf8')) as { step: number };
+  expect(state.step).toBeGreaterThan(0);
+  (await loadModel(path.join(outDir, 'last'))).dispose();
+});
+
 test('ranks with different options are refused at the start, naming what differs', async () => {
   const port = await freePort();
   const base = { ...oneStep, epochs: 1, threads: 1 };
@@ -187,6 +218,14 @@ test('distributed option validation', async () => {
     /distributed\.masterPort is required/,
   );
   await expect(train({ ...base, distributed: 'nope' as never })).rejects.toThrow(/distributed/);
+  await expect(train({ ...base, distributed: { rank: 0, worldSize: 2, localWorldSize: 2, localRank: 2, masterAddr: 'h', masterPort: 1 } }))
+    .rejects.toThrow(/distributed\.localRank/);
+  // torchrun's variables, LOCAL_RANK included (a CUDA run's GPU: cuda:LOCAL_RANK).
+  const torchrun = { RANK: '3', WORLD_SIZE: '4', LOCAL_RANK: '1', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29500' };
+  expect(resolveDistributed('train', 'env', torchrun)).toEqual({ rank: 3, worldSize: 4, localRank: 1, localWorldSize: 2,
+    masterAddr: '10.0.0.1', masterPort: 29500, timeoutSeconds: 1800, agentStore: false, restartCount: 0 });
+  expect(() => resolveDistributed('train', 'env', { ...torchrun, LOCAL_RANK: '2' })).toThrow(/LOCAL_RANK/);
+  expect(resolveDistributed('train', { rank: 3, worldSize: 4, localWorldSize: 2, masterAddr: 'h', masterPort: 1 })!.localRank).toBe(1);
   const env = { ...process.env };
   delete process.env.WORLD_SIZE;
   try {

@@ -86,7 +86,7 @@ std::shared_ptr<Group> Group::connect(const DistributedOptions& o) {
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     options->devices = gloo_devices();
     options->threads = 2;
-    g->pg_ = compat::gloo_process_group(g->store_, o.rank, o.world_size, options);
+    g->pg_ = compat::process_group(g->store_, o.rank, o.world_size, options, o.cuda);
     // Who is where: lets a failure name the rank that went away.
     const std::string me = host_name() + "\n" + std::to_string(getpid());
     g->store_->set("peer/" + std::to_string(o.rank), std::vector<uint8_t>(me.begin(), me.end()));

@@ -1,5 +1,6 @@
 // One process of a data-parallel run on c10d: a TCPStore (or torchrun's agent store) and a
-// ProcessGroupGloo (GLOO_SOCKET_IFNAME honoured), with the few collectives the trainer needs.
+// ProcessGroupGloo (GLOO_SOCKET_IFNAME honoured; NCCL too for CUDA runs where libtorch has it,
+// distributed/torch_compat.h), with the few collectives the trainer needs.
 // Every collective waits here: a peer that dies or times out becomes ser::Error(ErrorCode::Io)
 // naming the rank when it can be told (same machine: its pid is gone), never an uncaught gloo
 // exception.

@@ -51,7 +51,11 @@ distributed::Fingerprints run_fingerprints(const TrainingSession& s) {
 
 }  // namespace
 
-std::unique_ptr<TrainingSession> prepare_distributed_session(const TrainOptions& o) {
+std::unique_ptr<TrainingSession> prepare_distributed_session(const TrainOptions& options) {
+  TrainOptions o = options;
+  // One GPU per process, torchrun's convention: 'cuda' without an index is GPU LOCAL_RANK.
+  if (o.device == "cuda") o.device = "cuda:" + std::to_string(o.distributed.local_rank);
+  o.distributed.cuda = o.device.rfind("cuda", 0) == 0;
   auto group = distributed::Group::connect(o.distributed);
   std::unique_ptr<TrainingSession> s;
   try {
