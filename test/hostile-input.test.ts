@@ -84,6 +84,50 @@ test('a config claiming 1e9 layers is a ConfigError before anything is built', a
   expect(err.message).toContain("'num_hidden_layers' must lie in 1..512");
 });
 
+// Wrong configs (issue 11 found 54 reported as LibtorchError): a field that cannot be is a
+// ConfigError naming it; sizes the config allows but the weights contradict are a CheckpointError.
+// Never a LibtorchError from inside the model's construction.
+const configMistakes: Array<[string, (c: Record<string, unknown> & { conv_dim: number[]; conv_kernel: number[]; conv_stride: number[] }) => void, string]> = [
+  ['hidden_size a string', (c) => (c.hidden_size = '32'), 'hidden_size'],
+  ['hidden_size negative', (c) => (c.hidden_size = -32), 'hidden_size'],
+  ['hidden_size fractional', (c) => (c.hidden_size = 32.5), 'hidden_size'],
+  ['heads not dividing hidden_size', (c) => (c.num_attention_heads = 3), 'num_attention_heads'],
+  ['no heads', (c) => (c.num_attention_heads = 0), 'num_attention_heads'],
+  ['intermediate_size 0', (c) => (c.intermediate_size = 0), 'intermediate_size'],
+  ['conv lists of different lengths', (c) => c.conv_kernel.pop(), 'conv_'],
+  ['a conv kernel of 0', (c) => (c.conv_kernel[2] = 0), 'conv_kernel'],
+  ['a conv stride of 0', (c) => (c.conv_stride[2] = 0), 'conv_stride'],
+  ['a conv kernel no clip can fill', (c) => (c.conv_kernel[0] = 100000), 'conv_kernel'],
+  ['empty conv lists', (c) => Object.assign(c, { conv_dim: [], conv_kernel: [], conv_stride: [] }), 'conv_'],
+  ['an unknown norm', (c) => (c.feat_extract_norm = 'batch'), 'feat_extract_norm'],
+  ['an unknown activation', (c) => (c.hidden_act = 'swishy'), 'hidden_act'],
+  ['positional groups not dividing hidden_size', (c) => (c.num_conv_pos_embedding_groups = 3), 'num_conv_pos_embedding_groups'],
+  ['a positional kernel of 0', (c) => (c.num_conv_pos_embeddings = 0), 'num_conv_pos_embeddings'],
+  ['layer_norm_eps negative', (c) => (c.layer_norm_eps = -1), 'layer_norm_eps'],
+  ['a dropout above 1', (c) => (c.hidden_dropout = 2), 'hidden_dropout'],
+  ['an unknown model_type', (c) => (c.model_type = 'bert'), 'model_type'],
+  ['do_stable_layer_norm a string', (c) => (c.do_stable_layer_norm = 'yes'), 'do_stable_layer_norm'],
+];
+test.each(configMistakes)('a config with %s is a ConfigError naming the field', async (_what, mutate, field) => {
+  const dir = copyModel(modelName);
+  const config = readJson<Parameters<typeof mutate>[0]>(path.join(dir, 'config.json'));
+  mutate(config);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  const err = await rejection(loadModel(dir));
+  expect(err).toBeInstanceOf(ConfigError);
+  expect(err.message).toContain(field);
+});
+
+test.each([
+  ['num_hidden_layers', 4], ['intermediate_size', 128], ['num_conv_pos_embeddings', 17],
+])('a config whose %s (%p) the weights contradict is a CheckpointError', async (field, value) => {
+  const dir = copyModel(modelName);
+  const config = readJson<Record<string, unknown>>(path.join(dir, 'config.json'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, [field]: value }));
+  const err = await rejection(loadModel(dir));
+  expect(err).toBeInstanceOf(CheckpointError);
+});
+
 test('a config nested 200,000 deep is a ConfigError, not a stack overflow', async () => {
   const dir = copyModel(modelName);
   const config = fs.readFileSync(path.join(dir, 'config.json'), 'utf8');

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -94,13 +96,20 @@ void validate(const ModelConfig& c, const std::string& src) {
   if (c.feat_extract_norm != "group" && c.feat_extract_norm != "layer")
     fail_at(ErrorCode::Config, src,
             "'feat_extract_norm' must be \"group\" or \"layer\", got \"" + c.feat_extract_norm + "\"");
-  for (const auto* act : {&c.hidden_act, &c.feat_extract_activation})
+  const std::pair<const char*, const std::string*> activations[] = {{"hidden_act", &c.hidden_act},
+                                                                     {"feat_extract_activation", &c.feat_extract_activation}};
+  for (const auto& [field, act] : activations)
     if (std::find(kActivations.begin(), kActivations.end(), *act) == kActivations.end())
-      fail_at(ErrorCode::Config, src, "unsupported activation \"" + *act + "\"");
+      fail_at(ErrorCode::Config, src, std::string("'") + field + "': unsupported activation \"" + *act + "\"");
   if (!(c.layer_norm_eps > 0)) fail_at(ErrorCode::Config, src, "'layer_norm_eps' must be positive");
-  for (double p : {c.hidden_dropout, c.attention_dropout, c.activation_dropout, c.feat_proj_dropout, c.final_dropout,
-                   c.layerdrop, c.mask_time_prob, c.mask_feature_prob})
-    if (!(p >= 0 && p <= 1)) fail_at(ErrorCode::Config, src, "dropout and masking probabilities must lie in [0, 1]");
+  const std::pair<const char*, double> probabilities[] = {
+      {"hidden_dropout", c.hidden_dropout},         {"attention_dropout", c.attention_dropout},
+      {"activation_dropout", c.activation_dropout}, {"feat_proj_dropout", c.feat_proj_dropout},
+      {"final_dropout", c.final_dropout},           {"layerdrop", c.layerdrop},
+      {"mask_time_prob", c.mask_time_prob},         {"mask_feature_prob", c.mask_feature_prob}};
+  for (const auto& [field, p] : probabilities)
+    if (!(p >= 0 && p <= 1))
+      fail_at(ErrorCode::Config, src, std::string("'") + field + "' must lie in [0, 1], got " + std::to_string(p));
 }
 
 void read_labels(const json& j, ModelConfig& c, const std::string& src) {
