@@ -17,6 +17,8 @@
 namespace ser::runtime {
 namespace {
 
+std::string torch_library();
+
 // Reads the mapped shared objects: whatever the build said, this is the BLAS that runs.
 void detect_blas(RuntimeInfo& info) {
   std::ifstream maps("/proc/self/maps");
@@ -44,8 +46,7 @@ void detect_blas(RuntimeInfo& info) {
   // The pip wheels link MKL into libtorch_cpu itself: no library of its own is mapped.
   if (info.blas == "unknown" && at::hasMKL()) {
     info.blas = "mkl";
-    Dl_info where{};
-    if (dladdr(reinterpret_cast<void*>(&at::hasMKL), &where) != 0 && where.dli_fname) info.blas_library = where.dli_fname;
+    info.blas_library = torch_library();
   }
 }
 
