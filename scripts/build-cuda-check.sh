@@ -41,16 +41,24 @@ else
 fi
 [ -f "$prefix/lib/libtorch_cuda.so" ] || { echo "build-cuda-check: $prefix has no lib/libtorch_cuda.so: not a CUDA libtorch" >&2; exit 1; }
 
-# pip's nvidia-* runtime libraries, for the linker only (-rpath-link).
+# pip's nvidia-* runtime libraries, for the linker only (-rpath-link), and their headers.
+header_flags=""
 link_flags="-Wl,--allow-shlib-undefined"
 link_note="libtorch_cuda's CUDA dependencies NOT resolved (no nvidia-* wheels in $wheels_dir): linked with --allow-shlib-undefined"
 if ls "$wheels_dir"/nvidia_*.whl >/dev/null 2>&1; then
-  if [ ! -f "$cache/nvidia/.unpacked" ]; then
-    echo "build-cuda-check: unpacking the nvidia-* wheels' libraries"
+  if [ ! -f "$cache/nvidia/.unpacked-with-headers" ]; then
+    echo "build-cuda-check: unpacking the nvidia-* wheels' libraries and headers"
     mkdir -p "$cache/nvidia"
-    for w in "$wheels_dir"/nvidia_*.whl; do unzip -qo "$w" 'nvidia/*/lib/*' -d "$cache/nvidia" 2>/dev/null || true; done
-    touch "$cache/nvidia/.unpacked"
+    for w in "$wheels_dir"/nvidia_*.whl; do
+      unzip -qo "$w" 'nvidia/*/lib/*' 'nvidia/*/include/*' -d "$cache/nvidia" 2>/dev/null || true
+    done
+    touch "$cache/nvidia/.unpacked-with-headers"
   fi
+  # The headers a toolkit without the math libraries lacks (cusparse.h, nccl.h: ProcessGroupNCCL
+  # includes them), after the toolkit's own.
+  for d in $(find "$cache/nvidia" -mindepth 3 -maxdepth 3 -type d -name include | sort); do
+    header_flags="$header_flags -idirafter $d"
+  done
   dirs="$(find "$cache/nvidia" -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd: -)"
   link_flags="-Wl,-rpath-link,$prefix/lib:$dirs:$cudadir/lib64"
   link_note="every symbol resolved against the nvidia-* wheels' libraries (-rpath-link)"
@@ -66,7 +74,7 @@ if [ -f "$build/CMakeCache.txt" ] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$
 fi
 echo "build-cuda-check: libtorch $prefix, nvcc $("$nvcc" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'), build dir $build"
 # Nothing runs, so no optimisation: -O0 compiles the same code (and headers) in about half the time.
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O0 -DNDEBUG" -DSER_BUILD_TESTS=ON \
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O0 -DNDEBUG$header_flags" -DSER_BUILD_TESTS=ON \
   -DCMAKE_PREFIX_PATH="$prefix" -DTorch_DIR="$prefix/share/cmake/Torch" \
   -DCMAKE_CUDA_COMPILER="$nvcc" -DCUDA_TOOLKIT_ROOT_DIR="$cudadir" -DCUDAToolkit_ROOT="$cudadir" -DCUDA_nvrtc_LIBRARY="$nvrtc" -DCMAKE_EXE_LINKER_FLAGS="$link_flags" > "$build.configure.log" 2>&1 ||
   { tail -40 "$build.configure.log"; echo "build-cuda-check: FAILED at configure" >&2; exit 1; }
