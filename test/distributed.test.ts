@@ -266,7 +266,15 @@ test('CLI train --nproc 2: rank 0 reports, the run equals one process', async ()
 // torchrun's agent serves the store from its own Python torch. Workers on another libtorch major
 // (scripts/ci-torch2.sh runs 2.x workers under Debian's 1.13 torchrun) cannot speak its TCPStore
 // protocol: they would wait out the timeout. Such a run says so and skips this one test.
-const torchrunTorch = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+function torchrunTorchVersion(): string {
+  const bin = spawnSync('sh', ['-c', 'command -v torchrun'], { encoding: 'utf8' }).stdout?.trim();
+  if (!bin) return '';
+  // Its own interpreter (the shebang's), not whichever python3 is first on PATH.
+  const shebang = fs.readFileSync(bin, 'utf8').split('\n')[0];
+  const python = shebang.startsWith('#!') ? shebang.slice(2).trim().split(/\s+/)[0] : 'python3';
+  return spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+}
+const torchrunTorch = torchrunTorchVersion();
 const torchrunMatches = torchrunTorch.split('.')[0] === info().torchVersion.split('.')[0];
 if (!torchrunMatches) console.warn(`torchrun test skipped: torchrun's torch ${torchrunTorch || '(none)'}, this build's libtorch ${info().torchVersion}`);
 (torchrunMatches ? test : test.skip)('torchrun launches the CLI (agent store); with --max_restarts a killed worker restarts the group from last', async () => {
