@@ -53,8 +53,15 @@ else
     { say "FAILED: $py cannot import torch (set PYTHON, or LIBTORCH to a libtorch root)"; exit 1; }
 fi
 [ -n "$prefix" ] && torch_dir="$prefix/share/cmake/Torch"
+# Debian's python3-torch ships its CMake files apart, in libtorch-dev.
+if [ ! -f "$torch_dir/TorchConfig.cmake" ] && [ "$prefix" = /usr/lib/python3/dist-packages/torch ]; then
+  debian_dir="$(ls -d /usr/lib/*/cmake/Torch 2>/dev/null | head -1)"
+  [ -n "$debian_dir" ] && prefix="" torch_dir="$debian_dir"
+fi
 [ -f "$torch_dir/TorchConfig.cmake" ] || { say "FAILED: no TorchConfig.cmake in $torch_dir"; exit 1; }
-say "libtorch ${prefix:-$torch_dir} ($(sed -n "s/^__version__ = '\(.*\)'/\1/p" "$prefix/version.py" 2>/dev/null)), device $device, results in $out"
+version="$(sed -n "s/^__version__ = '\(.*\)'/\1/p" "$prefix/version.py" 2>/dev/null)"
+[ -n "$version" ] || version="$("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null)"
+say "libtorch ${prefix:-$torch_dir} ($version), device $device, results in $out"
 if [ "${device%%:*}" = cuda ] && command -v nvidia-smi >/dev/null; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | sed 's/^/device-check: GPU /' | tee -a "$summary"
 fi
