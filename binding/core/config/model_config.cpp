@@ -96,8 +96,8 @@ void validate(const ModelConfig& c, const std::string& src) {
   if (c.feat_extract_norm != "group" && c.feat_extract_norm != "layer")
     fail_at(ErrorCode::Config, src,
             "'feat_extract_norm' must be \"group\" or \"layer\", got \"" + c.feat_extract_norm + "\"");
-  const std::pair<const char*, const std::string*> activations[] = {{"hidden_act", &c.hidden_act},
-                                                                     {"feat_extract_activation", &c.feat_extract_activation}};
+  const std::pair<const char*, const std::string*> activations[] = {
+      {"hidden_act", &c.hidden_act}, {"feat_extract_activation", &c.feat_extract_activation}};
   for (const auto& [field, act] : activations)
     if (std::find(kActivations.begin(), kActivations.end(), *act) == kActivations.end())
       fail_at(ErrorCode::Config, src, std::string("'") + field + "': unsupported activation \"" + *act + "\"");
