@@ -124,20 +124,25 @@ describe.each([
   });
 });
 
+/** Starts 2 ranks and sends `signal` to rank 1 once rank 0 reports step 6 (a `last` exists by then). */
+async function signalRankOneMidRun(options: object, signal: NodeJS.Signals, env: Record<string, string> = {}) {
+  let at = 0;
+  let ranks: RankRun[] = [];
+  ranks = await startRanks(2, options, (rank, line) => {
+    if (rank === 0 && at === 0 && line.type === 'step' && line.step! >= 6) {
+      at = performance.now();
+      ranks[1].process.kill(signal);
+    }
+  }, env);
+  return { ranks, signalledAt: () => at };
+}
+
 test('a rank killed with -9 ends the other with ERR_IO naming it; last stays whole; resume on 1 and 2 ranks', async () => {
   const options = { ...oneStep, batchSize: 2, epochs: 40, seed: 5, threads: 1 };
   const outDir = tmp('kill');
-  let killedAt = 0;
-  let ranks: RankRun[] = [];
-  ranks = await startRanks(2, { ...options, outDir }, (rank, line) => {
-    // Killed mid-run, once a `last` exists to resume from.
-    if (rank === 0 && killedAt === 0 && line.type === 'step' && line.step! >= 6) {
-      killedAt = performance.now();
-      ranks[1].process.kill('SIGKILL');
-    }
-  });
+  const { ranks, signalledAt } = await signalRankOneMidRun({ ...options, outDir }, 'SIGKILL');
   const [zero, one] = await Promise.all(ranks.map((r) => r.exit));
-  const failedAfter = performance.now() - killedAt;
+  const failedAfter = performance.now() - signalledAt();
   expect(one.code).toBeNull(); // killed
   expect(zero.code).toBe(1);
   const error = zero.lines.find((l) => l.type === 'error')!;
@@ -165,16 +170,9 @@ test('a rank that hangs (SIGSTOP) ends the other with ERR_IO at the timeout; las
   // timeout (timeoutSeconds, here 8 s through SER_TORCH_DIST_TIMEOUT) is what ends the wait.
   const options = { ...oneStep, batchSize: 2, epochs: 40, seed: 5, threads: 1 };
   const outDir = tmp('hang');
-  let stoppedAt = 0;
-  let ranks: RankRun[] = [];
-  ranks = await startRanks(2, { ...options, outDir }, (rank, line) => {
-    if (rank === 0 && stoppedAt === 0 && line.type === 'step' && line.step! >= 6) {
-      stoppedAt = performance.now();
-      ranks[1].process.kill('SIGSTOP');
-    }
-  }, { SER_TORCH_DIST_TIMEOUT: '8' });
+  const { ranks, signalledAt } = await signalRankOneMidRun({ ...options, outDir }, 'SIGSTOP', { SER_TORCH_DIST_TIMEOUT: '8' });
   const zero = await ranks[0].exit;
-  const failedAfter = performance.now() - stoppedAt;
+  const failedAfter = performance.now() - signalledAt();
   ranks[1].process.kill('SIGKILL');
   await ranks[1].exit;
   expect(zero.code).toBe(1);
