@@ -153,7 +153,8 @@ export function resolveDistributed(call: string, v: unknown, env: NodeJS.Process
       masterAddr,
       masterPort: envInteger(env, 'MASTER_PORT', 1, 65535),
       localWorldSize: envInteger(env, 'LOCAL_WORLD_SIZE', 1, worldSize, 1),
-      localRank: envInteger(env, 'LOCAL_RANK', 0, envInteger(env, 'LOCAL_WORLD_SIZE', 1, worldSize, 1) - 1, 0),
+      // Bounded by LOCAL_WORLD_SIZE where a launcher sets it (torchrun does), else by WORLD_SIZE.
+      localRank: envInteger(env, 'LOCAL_RANK', 0, env.LOCAL_WORLD_SIZE ? envInteger(env, 'LOCAL_WORLD_SIZE', 1, worldSize) - 1 : worldSize - 1, 0),
       timeoutSeconds: envInteger(env, 'SER_TORCH_DIST_TIMEOUT', 1, 7 * 86400, 1800),
       agentStore: /^(1|true)$/i.test(env.TORCHELASTIC_USE_AGENT_STORE ?? ''),
       restartCount: envInteger(env, 'TORCHELASTIC_RESTART_COUNT', 0, 1 << 20, 0),
@@ -177,7 +178,7 @@ export function resolveDistributed(call: string, v: unknown, env: NodeJS.Process
   checkString(call, key('masterAddr'), d.masterAddr, { required: true });
   checkInteger(call, key('masterPort'), d.masterPort, 1, 65535);
   checkInteger(call, key('localWorldSize'), d.localWorldSize, 1, d.worldSize);
-  checkInteger(call, key('localRank'), d.localRank, 0, (d.localWorldSize ?? 1) - 1);
+  checkInteger(call, key('localRank'), d.localRank, 0, (d.localWorldSize ?? d.worldSize) - 1);
   checkNumber(call, key('timeoutSeconds'), d.timeoutSeconds, { min: 1, max: 7 * 86400 });
   return {
     rank: d.rank!, worldSize: d.worldSize, masterAddr: d.masterAddr!, masterPort: d.masterPort!,

@@ -223,6 +223,9 @@ test('distributed option validation', async () => {
   expect(resolveDistributed('train', 'env', torchrun)).toEqual({ rank: 3, worldSize: 4, localRank: 1, localWorldSize: 2,
     masterAddr: '10.0.0.1', masterPort: 29500, timeoutSeconds: 1800, agentStore: false, restartCount: 0 });
   expect(() => resolveDistributed('train', 'env', { ...torchrun, LOCAL_RANK: '2' })).toThrow(/LOCAL_RANK/);
+  // A launcher that sets LOCAL_RANK without LOCAL_WORLD_SIZE: bounded by WORLD_SIZE.
+  const { LOCAL_WORLD_SIZE: _unset, ...bare } = torchrun;
+  expect(resolveDistributed('train', 'env', { ...bare, LOCAL_RANK: '3' })!.localRank).toBe(3);
   expect(resolveDistributed('train', { rank: 3, worldSize: 4, localWorldSize: 2, masterAddr: 'h', masterPort: 1 })!.localRank).toBe(1);
   const env = { ...process.env };
   delete process.env.WORLD_SIZE;

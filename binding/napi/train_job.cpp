@@ -44,7 +44,7 @@ ser::distributed::DistributedOptions to_distributed_options(const Napi::Value& v
   d.world_size = static_cast<int>(r.integer("worldSize", 0, 1, 1 << 20));
   d.rank = static_cast<int>(r.integer("rank", -1, 0, d.world_size - 1));
   d.local_world_size = static_cast<int>(r.integer("localWorldSize", 1, 1, d.world_size));
-  d.local_rank = static_cast<int>(r.integer("localRank", d.rank % d.local_world_size, 0, d.local_world_size - 1));
+  d.local_rank = static_cast<int>(r.integer("localRank", d.rank % d.local_world_size, 0, d.world_size - 1));
   d.master_addr = r.text("masterAddr", "");
   if (d.master_addr.empty()) r.fail("masterAddr", "must be a host name or address");
   d.master_port = static_cast<int>(r.integer("masterPort", 0, 1, 65535));
