@@ -1,5 +1,7 @@
 #include "compute_thread.h"
 
+#include "fork_gate.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -43,7 +45,10 @@ void lane_loop(std::shared_ptr<ComputeLane::State> s) {
       s->queue.pop_front();
       s->busy = true;
     }
-    job();
+    {
+      ComputeSection section;  // a fork waits for it (fork_gate.h)
+      job();
+    }
     {
       std::lock_guard<std::mutex> lock(s->mutex);
       s->busy = false;
