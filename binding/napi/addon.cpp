@@ -10,9 +10,9 @@
 #include "dataset_bindings.h"
 #include "errors.h"
 #include "feature_bindings.h"
-#include "fork_gate.h"
 #include "model_handle.h"
 #include "perturb_bindings.h"
+#include "runtime/fork_gate.h"
 #include "runtime/threads.h"
 #include "stream_bindings.h"
 #include "train_job.h"
@@ -53,7 +53,7 @@ Napi::Value StopCompute(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ser::runtime::tune_process();
-  install_fork_gate();
+  ser::runtime::install_fork_gate();
   exports.Set("ModelHandle", ModelHandle::Define(env));
   exports.Set("loadModel", Napi::Function::New(env, LoadModel, "loadModel"));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo, "runtimeInfo"));

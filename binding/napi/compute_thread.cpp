@@ -1,6 +1,6 @@
 #include "compute_thread.h"
 
-#include "fork_gate.h"
+#include "runtime/fork_gate.h"
 
 #include <algorithm>
 #include <atomic>
@@ -46,7 +46,7 @@ void lane_loop(std::shared_ptr<ComputeLane::State> s) {
       s->busy = true;
     }
     {
-      ComputeSection section;  // a fork waits for it (fork_gate.h)
+      ser::runtime::ComputeSection section;  // a fork waits for it (runtime/fork_gate.h)
       job();
     }
     {

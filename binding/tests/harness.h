@@ -36,14 +36,20 @@ struct Failure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 }  // namespace ser_test
+
+using ser_test::contains;
 
 #define SER_CONCAT2(a, b) a##b
 #define SER_CONCAT(a, b) SER_CONCAT2(a, b)
-#define TEST_CASE(name)                                                                                     \
-  static void SER_CONCAT(ser_test_fn_, __LINE__)();                                                         \
-  static ser_test::Registrar SER_CONCAT(ser_test_reg_, __LINE__)(name, SER_CONCAT(ser_test_fn_, __LINE__)); \
-  static void SER_CONCAT(ser_test_fn_, __LINE__)()
+// __COUNTER__, not __LINE__: the unity build puts several test files in one translation unit.
+#define TEST_CASE(name) SER_TEST_CASE_WITH_ID(name, __COUNTER__)
+#define SER_TEST_CASE_WITH_ID(name, id)                                                         \
+  static void SER_CONCAT(ser_test_fn_, id)();                                                   \
+  static ser_test::Registrar SER_CONCAT(ser_test_reg_, id)(name, SER_CONCAT(ser_test_fn_, id)); \
+  static void SER_CONCAT(ser_test_fn_, id)()
 
 // glog (through libtorch's headers) defines CHECK and CHECK_NEAR too: ours win in the tests.
 #undef CHECK

@@ -52,8 +52,6 @@ std::string error_message(Fn fn) {
   return "";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 }  // namespace
 
 TEST_CASE("audio: lossless fixtures decode to the known sine") {

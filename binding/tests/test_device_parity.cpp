@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/ser_model.h"
+#include "json_fixture.h"
 #include "temp_dir.h"
 #include "train/trainer.h"
 // Last: its CHECK replaces the glog CHECK that torch's headers bring in.
@@ -42,10 +43,7 @@ std::string test_device() {
   return d && *d ? d : "cpu";
 }
 
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
+using ser_test::read_json;
 
 double max_abs(const std::vector<float>& v) {
   double m = 0;

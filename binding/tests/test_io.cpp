@@ -71,8 +71,6 @@ std::string error_of(F f, ErrorCode code = ErrorCode::Checkpoint) {
   throw ser_test::Failure("no ser::Error thrown");
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 std::vector<float> values(const at::Tensor& t) {
   auto c = t.contiguous();
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());

@@ -44,8 +44,6 @@ std::string error_of(const std::string& manifest, ErrorCode want) {
   throw ser_test::Failure("no error reading " + manifest);
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 }  // namespace
 
 TEST_CASE("manifest: plain CSV rows, labels mapped from labelRange, blank lines skipped") {

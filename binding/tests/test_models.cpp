@@ -9,6 +9,7 @@
 
 #include "api/ser_model.h"
 #include "error.h"
+#include "json_fixture.h"
 #include "temp_dir.h"
 // Last: its CHECK replaces the glog CHECK that torch's headers bring in.
 #include "harness.h"
@@ -26,10 +27,7 @@ std::vector<fs::path> case_dirs() {
   return dirs;
 }
 
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
+using ser_test::read_json;
 
 double max_abs_diff(const std::vector<float>& got, const json& want) {
   if (got.size() != want.size())

@@ -108,8 +108,6 @@ std::string error_of(const std::function<void()>& fn, ser::ErrorCode* code = nul
   return "";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 void check_input_error(const std::string& spec, const std::string& part) {
   ser::ErrorCode code = ser::ErrorCode::Libtorch;
   const std::string message = error_of([&] { Perturbation::parse(spec); }, &code);

@@ -45,8 +45,6 @@ std::string audio_error(Fn fn) {
   return "no error";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 }  // namespace
 
 TEST_CASE("stream decoder: every fixture gives load_mono's samples, whatever the read size") {

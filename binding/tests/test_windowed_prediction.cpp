@@ -63,8 +63,6 @@ std::string input_error(Fn fn) {
   return "no error";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 }  // namespace
 
 TEST_CASE("windows: each option is checked by name, against the model's rate and minimum input") {

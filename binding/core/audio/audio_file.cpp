@@ -17,10 +17,6 @@
 namespace ser::audio {
 namespace {
 
-Error audio_error(const std::string& path, const std::string& cause) {
-  return Error(ErrorCode::Audio, path + ": " + cause);
-}
-
 // SF_FORMAT_MPEG, spelled out so headers older than libsndfile 1.1 (no MP3) still compile.
 constexpr int kFormatMpeg = 0x230000;
 

@@ -11,10 +11,6 @@
 namespace ser::audio {
 namespace {
 
-Error audio_error(const std::string& path, const std::string& cause) {
-  return Error(ErrorCode::Audio, path + ": " + cause);
-}
-
 // libsndfile's open error is a bare "Format not recognised"; say first whether the file is there at all.
 [[noreturn]] void throw_open_error(const std::string& path) {
   const std::string lib = sf_strerror(nullptr);

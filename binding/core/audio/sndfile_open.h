@@ -7,7 +7,14 @@
 #include <memory>
 #include <string>
 
+#include "error.h"
+
 namespace ser::audio {
+
+// The error every audio reader throws: ErrorCode::Audio, "<path>: <cause>".
+inline Error audio_error(const std::string& path, const std::string& cause) {
+  return Error(ErrorCode::Audio, path + ": " + cause);
+}
 
 struct SndfileCloser {
   void operator()(SNDFILE* f) const { sf_close(f); }

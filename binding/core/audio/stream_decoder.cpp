@@ -15,10 +15,6 @@ namespace {
 
 constexpr sf_count_t kBlockFrames = 16384;
 
-struct SoxrDeleter {
-  void operator()(soxr_t s) const { soxr_delete(s); }
-};
-
 std::string seconds_text(int64_t frames, int rate) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(frames) / rate);
@@ -27,11 +23,17 @@ std::string seconds_text(int64_t frames, int rate) {
 
 }  // namespace
 
+// Outside the anonymous namespace: Impl holds one (GCC warns of a member of internal linkage in a
+// class the unity build includes from another file).
+struct StreamDecoderSoxrDeleter {
+  void operator()(soxr_t s) const { soxr_delete(s); }
+};
+
 struct StreamDecoder::Impl {
   std::string path;
   SF_INFO info{};
   SndfilePtr file;
-  std::unique_ptr<struct soxr, SoxrDeleter> soxr;  // null when the rates are equal
+  std::unique_ptr<struct soxr, StreamDecoderSoxrDeleter> soxr;  // null when the rates are equal
   int target_rate = 0;
   std::vector<float> block;    // interleaved frames of one read
   std::vector<float> pending;  // samples at the target rate not handed out yet

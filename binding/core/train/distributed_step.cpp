@@ -6,28 +6,12 @@
 #include <optional>
 
 #include "models/global_batch.h"
-#include "preprocess/pad_batch.h"
+#include "train/batch_forward.h"
 #include "train/batch_plan.h"
 #include "train/ccc_loss.h"
 
 namespace ser::train {
 namespace {
-
-at::Tensor rows_tensor(const std::vector<size_t>& part, c10::Device device) {
-  return at::tensor(std::vector<int64_t>(part.begin(), part.end()), at::kLong).to(device);
-}
-
-// As train_step's forward, with the input padded to `pad_to` samples: a rank's share then sees
-// exactly the input the whole batch gives it in one process (padding can change the outputs).
-at::Tensor forward(TrainingSession& s, const PreparedBatch& batch, const std::vector<size_t>& part, int64_t pad_to) {
-  std::vector<const std::vector<float>*> items;
-  for (size_t k : part) items.push_back(&batch.waves[k]);
-  std::vector<int64_t> lengths;
-  auto x = preprocess::pad_batch(items, lengths);
-  if (pad_to > x.size(1)) x = at::constant_pad_nd(x, {0, pad_to - x.size(1)});
-  auto out = s.folder.model->run(x.to(s.device), lengths);
-  return out.logits.index_select(1, s.head_rows).to(at::kFloat);
-}
 
 // Every rank's predictions of its share (rows `share` each, zero-padded), as the batch's rows.
 at::Tensor gather_batch(TrainingSession& s, const at::Tensor& local, size_t n, int64_t dims) {
@@ -90,7 +74,7 @@ double distributed_backward(TrainingSession& s, const PreparedBatch& batch, cons
     // when every rank has rows (each BatchNorm is a collective every rank must join).
     std::optional<models::GlobalBatchScope> global;
     if (one_pass && n >= static_cast<size_t>(s.group->size())) global.emplace(global_batch(s, batch, passes[0], mine));
-    auto local = mine.empty() ? at::zeros({0, dims}, gold.options()) : forward(s, batch, mine, pad_to);
+    auto local = mine.empty() ? at::zeros({0, dims}, gold.options()) : forward_part(s, batch, mine, pad_to);
     auto pred = gather_batch(s, local, n, dims);
     if (!mine.empty()) pred = pred.index_copy(0, mine_rows, local);  // the live rows carry the graph
     auto loss = ccc_loss(pred, gold);
@@ -113,7 +97,7 @@ double distributed_backward(TrainingSession& s, const PreparedBatch& batch, cons
     at::NoGradGuard no_grad;
     for (const auto& part : micro) {
       rng_states.push_back(gen.get_state());
-      local_all.index_copy_(0, rows_tensor(part, s.device), forward(s, batch, part, 0));
+      local_all.index_copy_(0, rows_tensor(part, s.device), forward_part(s, batch, part, 0));
     }
     for (size_t k = 0; k < buffers.size(); ++k) buffers[k].copy_(before[k]);
   }
@@ -128,7 +112,7 @@ double distributed_backward(TrainingSession& s, const PreparedBatch& batch, cons
   for (size_t m = 0; m < micro.size(); ++m) {
     gen.set_state(rng_states[m]);
     if (m + 1 == micro.size()) s.sync->arm();  // the last micro-batch completes the gradients
-    forward(s, batch, micro[m], 0).backward(grad.index_select(0, rows_tensor(micro[m], s.device)));
+    forward_part(s, batch, micro[m], 0).backward(grad.index_select(0, rows_tensor(micro[m], s.device)));
   }
   gen.set_state(after);
   s.sync->finish();

@@ -4,6 +4,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include "preprocess/pad_batch.h"
+#include "runtime/fork_gate.h"
 #include "train/batch_loader.h"
 #include "train/batch_plan.h"
 #include "train/ccc_loss.h"
@@ -35,6 +36,7 @@ Evaluation evaluate_manifest(models::SerNetwork& model, const ModelConfig& confi
         std::vector<const std::vector<float>*> items;
         for (size_t k : micro) items.push_back(&batch.waves[k]);
         std::vector<int64_t> lengths;
+        runtime::ComputeSection section;  // a fork waits for this batch (runtime/fork_gate.h)
         auto out = model->run(preprocess::pad_batch(items, lengths).to(device), lengths);
         auto logits = out.logits.to(at::kCPU, at::kDouble).contiguous();
         for (size_t r = 0; r < micro.size(); ++r) {

@@ -6,7 +6,7 @@
 #include <torch/nn/utils/clip_grad.h>
 
 #include "error.h"
-#include "preprocess/pad_batch.h"
+#include "train/batch_forward.h"
 #include "train/batch_plan.h"
 #include "train/ccc_loss.h"
 #include "train/distributed_step.h"
@@ -16,19 +16,6 @@ namespace {
 
 void set_lr(torch::optim::Optimizer& opt, double lr) {
   for (auto& group : opt.param_groups()) group.options().set_lr(lr);
-}
-
-at::Tensor rows_tensor(const std::vector<size_t>& part, c10::Device device) {
-  return at::tensor(std::vector<int64_t>(part.begin(), part.end()), at::kLong).to(device);
-}
-
-// Predictions of the manifest's dimensions for the batch positions in `part`, float32.
-at::Tensor forward(TrainingSession& s, const PreparedBatch& batch, const std::vector<size_t>& part) {
-  std::vector<const std::vector<float>*> items;
-  for (size_t k : part) items.push_back(&batch.waves[k]);
-  std::vector<int64_t> lengths;
-  auto out = s.folder.model->run(preprocess::pad_batch(items, lengths).to(s.device), lengths);
-  return out.logits.index_select(1, s.head_rows).to(at::kFloat);
 }
 
 // CCC is not a sum over examples: predict the whole batch without a graph, take the loss
@@ -48,7 +35,7 @@ double accumulated_backward(TrainingSession& s, const PreparedBatch& batch,
     at::NoGradGuard no_grad;
     for (auto& part : micro) {
       rng_states.push_back(gen.get_state());
-      pred_all.index_copy_(0, rows_tensor(part, s.device), forward(s, batch, part));
+      pred_all.index_copy_(0, rows_tensor(part, s.device), forward_part(s, batch, part));
     }
     for (size_t k = 0; k < buffers.size(); ++k) buffers[k].copy_(before[k]);
   }
@@ -61,7 +48,7 @@ double accumulated_backward(TrainingSession& s, const PreparedBatch& batch,
   auto after = gen.get_state();
   for (size_t m = 0; m < micro.size(); ++m) {
     gen.set_state(rng_states[m]);
-    forward(s, batch, micro[m]).backward(grad.index_select(0, rows_tensor(micro[m], s.device)));
+    forward_part(s, batch, micro[m]).backward(grad.index_select(0, rows_tensor(micro[m], s.device)));
   }
   gen.set_state(after);
   return loss_value;
@@ -99,7 +86,7 @@ StepOutcome train_step(TrainingSession& s, const PreparedBatch& batch) {
     out.loss = distributed_backward(s, batch, gold, secs);
     out.communication_seconds = s.sync->wait_seconds() - waited;
   } else if (micro.size() == 1) {
-    auto pred = forward(s, batch, micro[0]).index_select(0, at::argsort(rows_tensor(micro[0], s.device)));
+    auto pred = forward_part(s, batch, micro[0]).index_select(0, at::argsort(rows_tensor(micro[0], s.device)));
     auto loss = ccc_loss(pred, gold);
     out.loss = loss.item<double>();
     if (std::isfinite(out.loss)) loss.backward();

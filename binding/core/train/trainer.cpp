@@ -12,6 +12,7 @@
 #include "error.h"
 #include "precision/ops.h"
 #include "runtime/cpu_block_cache.h"
+#include "runtime/fork_gate.h"
 #include "runtime/threads.h"
 #include "runtime/warnings.h"
 #include "train/batch_loader.h"
@@ -84,7 +85,10 @@ bool run_epoch(TrainingSession& s, const EmitEvent& emit, const std::atomic<bool
     }
     if (!loader.next(batch)) return true;
     const auto started = Clock::now();
-    const StepOutcome step = train_step(s, batch);
+    const StepOutcome step = [&] {
+      runtime::ComputeSection section;  // a fork waits for the step (runtime/fork_gate.h)
+      return train_step(s, batch);
+    }();
     const double taken = std::chrono::duration<double>(Clock::now() - started).count();
     s.state.next_batch = batch.number + 1;
     s.loss_since_eval += step.loss;

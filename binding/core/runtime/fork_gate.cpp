@@ -1,11 +1,11 @@
-#include "fork_gate.h"
+#include "runtime/fork_gate.h"
 
 #include <pthread.h>
 
 #include <condition_variable>
 #include <mutex>
 
-namespace ser_napi {
+namespace ser::runtime {
 namespace {
 
 struct Gate {
@@ -42,9 +42,13 @@ void after_fork_child() {
   g.forking = 0;
 }
 
+// Sections this thread has open (nesting counts once).
+thread_local int open_sections = 0;
+
 }  // namespace
 
 ComputeSection::ComputeSection() {
+  if (open_sections++ > 0) return;
   Gate& g = gate();
   std::unique_lock<std::mutex> lock(g.mutex);
   g.cv.wait(lock, [&] { return g.forking == 0; });
@@ -52,6 +56,7 @@ ComputeSection::ComputeSection() {
 }
 
 ComputeSection::~ComputeSection() {
+  if (--open_sections > 0) return;
   Gate& g = gate();
   {
     std::lock_guard<std::mutex> lock(g.mutex);
@@ -65,4 +70,4 @@ void install_fork_gate() {
   std::call_once(once, [] { pthread_atfork(before_fork, after_fork_parent, after_fork_child); });
 }
 
-}  // namespace ser_napi
+}  // namespace ser::runtime
