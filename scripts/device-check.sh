@@ -66,6 +66,12 @@ if [ "${device%%:*}" = cuda ] && command -v nvidia-smi >/dev/null; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | sed 's/^/device-check: GPU /' | tee -a "$summary"
 fi
 build="$out/build"
+# A build tree configured from another checkout (an earlier run into the same --out) makes CMake
+# refuse to configure: start that one afresh. One from this checkout is reused (a rerun is quicker).
+if [ -f "$build/CMakeCache.txt" ] && ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$root/scripts/device-check" "$build/CMakeCache.txt"; then
+  say "$build was configured from another checkout: building afresh"
+  rm -rf "$build"
+fi
 cmake_args=(-S "$root/scripts/device-check" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTorch_DIR="$torch_dir")
 [ -n "$prefix" ] && cmake_args+=(-DCMAKE_PREFIX_PATH="$prefix")
 nvcc="$(command -v nvcc || true)"
@@ -75,7 +81,8 @@ nvlibs="$("$py" -c 'import glob, os, nvidia; print(":".join(sorted({os.path.dirn
 [ -n "$nvlibs" ] && cmake_args+=(-DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$nvlibs")
 [ -n "$prebuilt" ] && cmake_args+=(-DSER_PREBUILT_DIR="$prebuilt")
 if ! cmake "${cmake_args[@]}" > "$out/configure.log" 2>&1 || ! cmake --build "$build" > "$out/build.log" 2>&1; then
-  tail -30 "$out/configure.log" "$out/build.log" 2>/dev/null
+  # Prefixed, so that a CI log that keeps only the script's own lines still shows why.
+  tail -30 "$out/configure.log" "$out/build.log" 2>/dev/null | sed 's/^/device-check: | /'
   say "FAILED: build (logs: $out/configure.log, $out/build.log)"
   exit 1
 fi
