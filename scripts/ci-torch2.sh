@@ -34,12 +34,19 @@ fi
 version="$(sed -n "s/^__version__ = '\(.*\)'/\1/p" "$libtorch/torch/version.py")"
 echo "ci-torch2: building against libtorch $version ($wheel)"
 
-# Mirror the checkout: copy what changed (mtimes kept, so ninja rebuilds only that), drop what went.
+# Mirror the checkout: replace the files whose content changed (stamped now, so ninja rebuilds what
+# they touch, whatever mtime the checkout gave them), keep the rest untouched, drop what went. The
+# mirror outlives checkouts (CI's clone, a working tree): content, not mtimes, says what changed.
 src="$work/src"
-mkdir -p "$src"
+stage="$work/stage"
+rm -rf "$stage" && mkdir -p "$src" "$stage"
 list="$work/files.txt"
 (cd "$root" && git ls-files -co --exclude-standard | grep -v '^node_modules$' | sort) > "$list"
-(cd "$root" && tar -cf - -T "$list") | tar -xpf - -C "$src" --keep-newer-files 2>/dev/null
+(cd "$root" && tar -cf - -T "$list") | tar -xmf - -C "$stage"
+while IFS= read -r f; do
+  cmp -s "$stage/$f" "$src/$f" || { mkdir -p "$src/$(dirname "$f")" && mv -f "$stage/$f" "$src/$f"; }
+done < "$list"
+rm -rf "$stage"
 (cd "$src" && find . -path ./build -prune -o -path ./node_modules -prune -o -type f -print | sed 's|^\./||' | sort) |
   comm -23 - "$list" | (cd "$src" && xargs -r rm -f)
 ln -sfn "$root/node_modules" "$src/node_modules"
