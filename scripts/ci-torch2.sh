@@ -81,6 +81,11 @@ if ! npm run --silent build:ts > "$work/build-ts.log" 2>&1; then
 fi
 echo "ci-torch2: built in $(( $(date +%s) - started )) s"
 
+# The tests' temporary files go into one folder of this run, removed when it passes (as in
+# scripts/run-tests.js).
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/ser-torch2-tests-XXXXXX")"
+export TMPDIR="$run_tmp"
+
 passed=0 failed=0
 SER_TORCH_EXPECT_LIBTORCH="$libtorch/torch" build/ser_core_tests test/fixtures > "$work/core-tests.txt" 2>&1
 core_rc=$?
@@ -102,5 +107,8 @@ echo "ci-torch2: jest: $jp passed, $jf failed"
 passed=$((passed + jp)) failed=$((failed + jf))
 [ $jest_rc -ne 0 ] && [ "$jf" -eq 0 ] && failed=$((failed + 1))
 echo "ci-torch2: libtorch $version done in $(( $(date +%s) - started )) s"
+ok=0
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] || ok=1
+if [ $ok -eq 0 ] && [ -z "${SER_KEEP_TEST_TMP:-}" ]; then rm -rf "$run_tmp"; else echo "ci-torch2: the tests' temporary files are in $run_tmp"; fi
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+exit $ok

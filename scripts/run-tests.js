@@ -4,6 +4,7 @@
 // Arguments are passed to jest.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
@@ -78,6 +79,13 @@ const STEPS = [
   { name: 'release check', run: releaseCheck },
 ];
 
+// Every step's temporary files go into one folder of this run (TMPDIR, inherited by the C++ tests,
+// jest's workers and the processes they start), removed when the run passes: hundreds of test
+// folders a run otherwise piled up in /tmp. A failed run keeps it for a look; SER_KEEP_TEST_TMP=1
+// keeps it always.
+const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ser-test-run-'));
+process.env.TMPDIR = runTmp;
+
 let passed = 0;
 let failed = 0;
 for (const step of STEPS) {
@@ -87,5 +95,8 @@ for (const step of STEPS) {
   console.error(`ser-torch test step "${step.name}": ${r.passed} passed, ${r.failed} failed`);
   if (r.stop) break;
 }
+const ok = failed === 0 && passed > 0;
+if (ok && !process.env.SER_KEEP_TEST_TMP) fs.rmSync(runTmp, { recursive: true, force: true });
+else console.error(`ser-torch: the tests' temporary files are in ${runTmp}`);
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+process.exit(ok ? 0 : 1);
