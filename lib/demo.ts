@@ -88,6 +88,10 @@ const LABEL_RANGE = 'msp-podcast';
 
 const PREPROCESSOR = { do_normalize: true, sampling_rate: 16000, return_attention_mask: true, feature_size: 1 };
 
+/** The seed and the stage callback both halves use (one default for each). */
+const demoSeed = (opts: DemoOptions): number => opts.seed ?? 7;
+const demoStage = (opts: DemoOptions): ((stage: string) => void) => opts.onStage ?? (() => undefined);
+
 function checkDemoOptions(options: DemoOptions | null | undefined): DemoOptions {
   const opts = optionsObject('runDemo', options);
   checkString('runDemo', 'outDir', opts.outDir);
@@ -119,8 +123,8 @@ export interface DemoFineTuning {
 export async function fineTuneDemo(options?: DemoOptions | null): Promise<DemoFineTuning> {
   const opts = checkDemoOptions(options);
   const outDir = opts.outDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ser-torch-demo-'));
-  const seed = opts.seed ?? 7;
-  const stage = opts.onStage ?? (() => undefined);
+  const seed = demoSeed(opts);
+  const stage = demoStage(opts);
   const addon = await native(() => nativeAddon());
 
   stage('generating the synthetic corpus');
@@ -166,8 +170,8 @@ export async function fineTuneDemo(options?: DemoOptions | null): Promise<DemoFi
 export async function runDemo(options?: DemoOptions | null): Promise<DemoReport> {
   const opts = checkDemoOptions(options);
   const started = Date.now();
-  const seed = opts.seed ?? 7;
-  const stage = opts.onStage ?? (() => undefined);
+  const seed = demoSeed(opts);
+  const stage = demoStage(opts);
   const { outDir, corpus, train: result, test, precision, goal } = await fineTuneDemo(opts);
   const model = await loadModel(result.bestDir, { precision });
   try {
@@ -175,7 +179,7 @@ export async function runDemo(options?: DemoOptions | null): Promise<DemoReport>
     const { rows } = await readManifest(corpus.test, LABEL_RANGE);
     const { path: exampleFile, labels: planted } = rows[0];
     const [predicted] = await model.predict(exampleFile);
-  stage('evaluating: robustness, fairness, efficiency; writing the report');
+    stage('evaluating: robustness, fairness, efficiency; writing the report');
     const evaluation = await evaluate(result.bestDir, {
       name: 'demo wav2vec2 (synthetic)',
       precision,
