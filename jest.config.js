@@ -4,6 +4,7 @@
 // workers spun against OpenBLAS's and training ran ~2x slower under jest than in an application.
 // Set here, in the real environment, it holds for the tests as it does for users.
 process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+process.env.OPENBLAS_THREAD_TIMEOUT ??= '4'; // likewise (OpenBLAS reads it when it loads)
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -19,6 +19,7 @@ const CORES = os.availableParallelism ? os.availableParallelism() : os.cpus().le
 /** The tuned PyTorch columns' environment: passive OpenMP waits, glibc malloc keeping freed activations. */
 const TUNED_ENV = {
   OMP_WAIT_POLICY: 'PASSIVE',
+  OPENBLAS_THREAD_TIMEOUT: '4', // what ser-torch sets before loading (lib/native.ts)
   MALLOC_MMAP_THRESHOLD_: '1073741824',
   MALLOC_TRIM_THRESHOLD_: '1073741824',
   MALLOC_TOP_PAD_: '67108864',

@@ -17,7 +17,7 @@
 //   ser fp32/bf16/int8  node bench/predict.js --worker <case> --precision P (require('..'): the built
 //                       package; loadModel(dir, { precision: P }), nothing passed for fp32)
 //   PT default          /usr/bin/python3 bench/peer_pytorch.py, fp32, environment and threads as found
-//   PT fp32/bf16/int8   the same tuned: OMP_WAIT_POLICY=PASSIVE, glibc malloc tuned to keep freed
+//   PT fp32/bf16/int8   the same tuned: OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4, glibc malloc tuned to keep freed
 //                       activations, torch.set_num_threads(<cores>), --precision P (bf16: autocast,
 //                       or the model cast to bf16 where autocast fails; int8: quantize_dynamic)
 //   ORT fp32            node bench/predict.js --worker <case> --engine onnx: onnxruntime-node, CPU EP,

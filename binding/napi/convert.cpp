@@ -85,6 +85,7 @@ Napi::Object from_runtime_info(Napi::Env env, const ser::runtime::RuntimeInfo& i
   o.Set("blas", info.blas);
   o.Set("blasLibrary", info.blas_library);
   o.Set("blasCore", info.blas_core);
+  if (info.blas_thread_timeout >= 0) o.Set("blasThreadTimeout", info.blas_thread_timeout);
   o.Set("parallelBackend", info.parallel_backend);
   o.Set("cpuCapability", info.cpu_capability);
   o.Set("quantizedEngines", strings(env, info.quantized_engines));

@@ -59,6 +59,14 @@ std::string openblas_core() {
   return name ? name : "";
 }
 
+// How long OpenBLAS's idle workers spin before sleeping, as OpenBLAS read OPENBLAS_THREAD_TIMEOUT
+// when it loaded (log2 of cycles; its default 28 is ~0.1 s of yielding per worker after each call).
+int openblas_thread_timeout() {
+  using Timeout = int (*)();
+  auto fn = reinterpret_cast<Timeout>(dlsym(RTLD_DEFAULT, "openblas_thread_timeout"));
+  return fn ? fn() : -1;
+}
+
 // ATen's vectorised kernels (elementwise ops, norms, softmax) run at this level; libtorch reports
 // it only in its build summary ("CPU capability usage: AVX2").
 std::string cpu_capability() {
@@ -109,7 +117,10 @@ RuntimeInfo runtime_info() {
   info.cores = available_cores();
   info.parallel_backend = at::get_parallel_info().find("OpenMP") != std::string::npos ? "openmp" : "native";
   detect_blas(info);
-  if (info.blas == "openblas") info.blas_core = openblas_core();
+  if (info.blas == "openblas") {
+    info.blas_core = openblas_core();
+    info.blas_thread_timeout = openblas_thread_timeout();
+  }
   info.cpu_capability = cpu_capability();
   for (auto e : at::globalContext().supportedQEngines())
     if (e != at::QEngine::NoQEngine) info.quantized_engines.push_back(engine_name(e));

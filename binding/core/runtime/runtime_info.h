@@ -15,9 +15,10 @@ struct RuntimeInfo {
   int cuda_devices = 0;
   int threads = 1;
   int cores = 1;
-  std::string blas;          // "openblas", "mkl", "reference", "unknown"
-  std::string blas_library;  // path of the loaded BLAS shared object
-  std::string blas_core;     // OpenBLAS's kernel set (e.g. "Haswell", "SkylakeX"; OPENBLAS_CORETYPE)
+  std::string blas;              // "openblas", "mkl", "reference", "unknown"
+  std::string blas_library;      // path of the loaded BLAS shared object
+  std::string blas_core;         // OpenBLAS's kernel set (e.g. "Haswell", "SkylakeX"; OPENBLAS_CORETYPE)
+  int blas_thread_timeout = -1;  // OpenBLAS's idle-worker spin, log2 cycles (OPENBLAS_THREAD_TIMEOUT); -1: not OpenBLAS
   std::string parallel_backend;
   std::string cpu_capability;  // ATen's vector kernels: "default" | "avx2" | "avx512" (ATEN_CPU_CAPABILITY)
   std::vector<std::string> quantized_engines;  // libtorch's int8 engines ("onednn", "fbgemm", ...)
