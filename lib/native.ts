@@ -203,7 +203,7 @@ export function nativeAddon(): NativeAddon {
   // Idle OpenMP workers that spin steal the cores that OpenBLAS's own pool needs (measured 2x
   // slower here), and OpenBLAS's idle workers yield-spin ~0.1 s after each call (its default
   // timeout, 2^28 cycles) while oneDNN's threads compute: 2^4 puts them to sleep at once (float32
-  // inference 7-19 % faster here). Both are read when the libraries load, so they are set before
+  // inference took 7-19 % less time per call here). Both are read when the libraries load, so they are set before
   // the addon loads. Users who set these themselves keep their values; SER_TORCH_PROCESS_TUNING=0
   // leaves the process alone (also malloc and the allocator: binding/core/runtime/threads.h).
   if (process.env.SER_TORCH_PROCESS_TUNING !== '0') {
