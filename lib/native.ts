@@ -203,9 +203,10 @@ export function nativeAddon(): NativeAddon {
   // Idle OpenMP workers that spin steal the cores that OpenBLAS's own pool needs (measured 2x
   // slower here), and OpenBLAS's idle workers yield-spin ~0.1 s after each call (its default
   // timeout, 2^28 cycles) while oneDNN's threads compute: 2^4 puts them to sleep at once (float32
-  // inference took 7-19 % less time per call here). Both are read when the libraries load, so they are set before
-  // the addon loads. Users who set these themselves keep their values; SER_TORCH_PROCESS_TUNING=0
-  // leaves the process alone (also malloc and the allocator: binding/core/runtime/threads.h).
+  // inference took 7-19 % less time per call here). Both are read when the libraries load, so
+  // they are set before the addon loads. Users who set these themselves keep their values;
+  // SER_TORCH_PROCESS_TUNING=0 leaves the process alone (also malloc and the allocator:
+  // binding/core/runtime/threads.h).
   if (process.env.SER_TORCH_PROCESS_TUNING !== '0') {
     process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
