@@ -9,6 +9,8 @@ const tsRegister = path.join(__dirname, 'helpers', 'ts-register.js');
 const lib = path.join(__dirname, '..', 'lib', 'index.ts');
 
 interface AfterLoad {
+  /** info().blas: which BLAS the addon found (OpenBLAS here; MKL in the pip wheels). */
+  blas: string;
   omp: string;
   blasTimeoutEnv: string;
   /** OpenBLAS's own reading; undefined where the BLAS is not OpenBLAS. */
@@ -17,7 +19,7 @@ interface AfterLoad {
 
 function afterLoad(env: NodeJS.ProcessEnv): AfterLoad {
   const script = `const i = require(${JSON.stringify(lib)}).info();
-    console.log(JSON.stringify({ omp: String(process.env.OMP_WAIT_POLICY),
+    console.log(JSON.stringify({ blas: i.blas, omp: String(process.env.OMP_WAIT_POLICY),
       blasTimeoutEnv: String(process.env.OPENBLAS_THREAD_TIMEOUT), blasTimeout: i.blasThreadTimeout }));`;
   const r = spawnSync(process.execPath, ['-r', tsRegister, '-e', script], { encoding: 'utf8', env });
   expect(r.stderr).toBe('');
@@ -33,22 +35,21 @@ function untunedEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-const openblas = (): boolean => afterLoad(untunedEnv()).blasTimeout !== undefined;
-
 test('by default the addon sets OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=4; values the host set are kept', () => {
   const tuned = afterLoad(untunedEnv());
   expect(tuned.omp).toBe('PASSIVE');
   expect(tuned.blasTimeoutEnv).toBe('4');
-  if (openblas()) expect(tuned.blasTimeout).toBe(4); // OpenBLAS read it at load
+  // OpenBLAS read it at load (where the BLAS is OpenBLAS, it must say so).
+  expect(tuned.blasTimeout).toBe(tuned.blas === 'openblas' ? 4 : undefined);
   const host = afterLoad({ ...untunedEnv(), OMP_WAIT_POLICY: 'ACTIVE', OPENBLAS_THREAD_TIMEOUT: '20' });
   expect(host.omp).toBe('ACTIVE');
   expect(host.blasTimeoutEnv).toBe('20');
-  if (openblas()) expect(host.blasTimeout).toBe(20);
+  expect(host.blasTimeout).toBe(host.blas === 'openblas' ? 20 : undefined);
 });
 
 test('SER_TORCH_PROCESS_TUNING=0 leaves OMP_WAIT_POLICY and OPENBLAS_THREAD_TIMEOUT unset', () => {
   const r = afterLoad({ ...untunedEnv(), SER_TORCH_PROCESS_TUNING: '0' });
   expect(r.omp).toBe('undefined');
   expect(r.blasTimeoutEnv).toBe('undefined');
-  if (r.blasTimeout !== undefined) expect(r.blasTimeout).toBe(0); // OpenBLAS's "unset": its default
+  expect(r.blasTimeout).toBe(r.blas === 'openblas' ? 0 : undefined); // OpenBLAS's "unset": its default
 });
